@@ -1,0 +1,213 @@
+//! The napi layer: converts arguments, errors and events between JS and the core. Everything
+//! that does work lives in the napi-free modules below, which `cargo test` drives.
+#![deny(clippy::all)]
+#![deny(unsafe_code)]
+#![deny(unsafe_op_in_unsafe_fn)]
+
+pub mod error;
+pub mod pty;
+pub mod reactor;
+pub mod spawn;
+mod sys;
+
+use crate::error::SysError;
+use crate::pty::Size;
+use crate::reactor::{Event, Terminal};
+use napi::bindgen_prelude::{Buffer, Either, Function, Object, ToNapiValue};
+use napi::threadsafe_function::ThreadsafeFunctionCallMode;
+use napi::{Env, Status};
+use napi_derive::napi;
+use std::sync::Arc;
+
+/// Turns a core error into a JS `Error` carrying `code` (`'ENOENT'`), `errno` (negative, as
+/// Node's own errors), `syscall` and, where one applies, `path`.
+fn js_error(env: &Env, e: &SysError) -> napi::Error {
+  let build = || -> napi::Result<napi::Error> {
+    let mut obj: Object = env.create_error(napi::Error::new(Status::GenericFailure, e.to_string()))?;
+    obj.set("code", e.code())?;
+    obj.set("errno", -(e.errno as i32))?;
+    obj.set("syscall", e.syscall)?;
+    if let Some(path) = &e.path {
+      obj.set("path", path.as_str())?;
+    }
+    obj.set("spawnFailed", e.is_exec_failure())?;
+    Ok(napi::Error::from(ToNapiValue::into_unknown(obj, env)?))
+  };
+  build().unwrap_or_else(|fallback| fallback)
+}
+
+fn size(cols: u32, rows: u32, pixel_width: u32, pixel_height: u32) -> napi::Result<Size> {
+  let cell = |v: u32, what: &str| {
+    u16::try_from(v)
+      .ok()
+      .filter(|&v| v > 0 || what.starts_with("pixel"))
+      .ok_or_else(|| napi::Error::new(Status::InvalidArg, format!("{what} out of range: {v}")))
+  };
+  Ok(Size {
+    cols: cell(cols, "cols")?,
+    rows: cell(rows, "rows")?,
+    pixel_width: cell(pixel_width, "pixelWidth")?,
+    pixel_height: cell(pixel_height, "pixelHeight")?,
+  })
+}
+
+/// The spawn request, validated and defaulted by index.js.
+#[napi(object)]
+pub struct SpawnRequest {
+  pub file: String,
+  pub args: Vec<String>,
+  /// `KEY=value` pairs.
+  pub env: Vec<String>,
+  pub cwd: String,
+  pub cols: u32,
+  pub rows: u32,
+  /// Sets IUTF8 on the terminal.
+  pub utf8: bool,
+}
+
+/// The exit of a terminal's child, in node-pty's shape.
+#[napi(object)]
+pub struct ExitInfo {
+  pub exit_code: i32,
+  pub signal: i32,
+}
+
+/// A live terminal. index.js wraps it in node-pty's API.
+#[napi]
+pub struct NativePty {
+  term: Option<Arc<Terminal>>,
+  pid: i32,
+  pts_name: String,
+}
+
+#[napi]
+impl NativePty {
+  #[napi(getter)]
+  pub fn pid(&self) -> i32 {
+    self.pid
+  }
+
+  #[napi(getter)]
+  pub fn pts_name(&self) -> String {
+    self.pts_name.clone()
+  }
+
+  /// The master's descriptor number while this object holds it, else -1.
+  #[napi(getter)]
+  pub fn fd(&self) -> i32 {
+    self.term.as_ref().map_or(-1, |t| t.master_fd())
+  }
+
+  /// Queues bytes for the child; never blocks.
+  #[napi]
+  pub fn write(&self, data: Buffer) {
+    if let Some(t) = &self.term {
+      t.write(data.to_vec());
+    }
+  }
+
+  #[napi]
+  pub fn set_paused(&self, paused: bool) {
+    if let Some(t) = &self.term {
+      t.set_paused(paused);
+    }
+  }
+
+  #[napi]
+  pub fn resize(
+    &self,
+    env: Env,
+    cols: u32,
+    rows: u32,
+    pixel_width: u32,
+    pixel_height: u32,
+  ) -> napi::Result<()> {
+    let size = size(cols, rows, pixel_width, pixel_height)?;
+    match &self.term {
+      Some(t) => t.resize(size).map_err(|e| js_error(&env, &e)),
+      None => Ok(()),
+    }
+  }
+
+  #[napi]
+  pub fn kill(&self, env: Env, signal: i32) -> napi::Result<()> {
+    match &self.term {
+      Some(t) => t.kill(signal).map_err(|e| js_error(&env, &e)),
+      None => Ok(()),
+    }
+  }
+
+  /// argv[0] of the terminal's foreground process, if any.
+  #[napi]
+  pub fn foreground_process(&self) -> Option<String> {
+    self.term.as_ref().and_then(|t| t.foreground_process())
+  }
+
+  /// Closes the master now and sends the child SIGHUP; its exit is still reported.
+  #[napi]
+  pub fn destroy(&mut self) {
+    if let Some(t) = self.term.take() {
+      t.destroy();
+    }
+  }
+
+  /// Lets go of the terminal after its exit was delivered; the master closes as soon as the
+  /// reactor is done with it (at once, unless a grandchild still writes to it).
+  #[napi]
+  pub fn release(&mut self) {
+    self.term = None;
+  }
+}
+
+/// Spawns `request.file` on a new pty. `on_event` receives, in order, a Buffer per chunk of
+/// output and then one `{exitCode, signal}`. The callback does not keep the event loop alive:
+/// index.js decides that.
+#[napi]
+pub fn spawn(
+  env: Env,
+  request: SpawnRequest,
+  on_event: Function<'_, Either<Buffer, ExitInfo>, ()>,
+) -> napi::Result<NativePty> {
+  let cmd = spawn::Command {
+    size: size(request.cols, request.rows, 0, 0)?,
+    file: request.file,
+    args: request.args,
+    env: request.env,
+    cwd: request.cwd,
+    utf8: request.utf8,
+  };
+  let flow = reactor::new_flow().map_err(|e| js_error(&env, &e))?;
+  let consumer = flow.clone();
+  let tsfn = on_event
+    .build_threadsafe_function::<Event>()
+    .callee_handled::<false>()
+    .weak::<true>()
+    .build_callback(move |ctx| {
+      Ok(match ctx.value {
+        Event::Data(bytes) => {
+          consumer.consumed(bytes.len());
+          Either::A(Buffer::from(bytes))
+        }
+        Event::Exit(s) => Either::B(ExitInfo {
+          exit_code: s.code,
+          signal: s.signal,
+        }),
+      })
+    })?;
+  let spawned = spawn::spawn(&cmd).map_err(|e| js_error(&env, &e))?;
+  let pid = spawned.child.pid.as_raw();
+  let pts_name = spawned.pts_name.clone();
+  let term = Terminal::start(
+    spawned,
+    flow,
+    Box::new(move |ev| {
+      // Fails only while the environment is being torn down, when nobody is listening.
+      let _ = tsfn.call(ev, ThreadsafeFunctionCallMode::NonBlocking);
+    }),
+  );
+  Ok(NativePty {
+    term: Some(term),
+    pid,
+    pts_name,
+  })
+}

@@ -1,0 +1,640 @@
+//! One background thread for every terminal in the process.
+//!
+//! It waits (epoll/kqueue through `polling`) on each terminal's master and on each child's
+//! exit source (a pidfd on Linux), and it alone reads, writes and reaps. That single owner is
+//! what gives the guarantees the binding relies on:
+//! - output is handed to the terminal's sink in order, and the exit after the last byte the
+//!   child wrote (the master reported EIO), or after a short grace when a background
+//!   grandchild keeps the terminal open;
+//! - writes never block the caller: they queue here and go out as the master accepts them;
+//! - a terminal whose consumer falls behind (`IN_FLIGHT_LIMIT` bytes handed over but not yet
+//!   consumed) or is paused is simply not read, so the kernel stops the child.
+
+use crate::error::{Result, SysError, Syscall};
+use crate::pty::{self, Size};
+use crate::spawn::{Child, Spawned};
+use crate::sys;
+use nix::errno::Errno;
+use nix::sys::signal::Signal;
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+use nix::unistd::Pid;
+use polling::{Event as Interest, Events, Poller};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
+use std::sync::mpsc::{sync_channel, SyncSender};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// Most bytes read from one master per wake-up, delivered as one chunk.
+pub const CHUNK: usize = 64 * 1024;
+/// Bytes handed to a sink and not yet reported consumed at which reading that master stops.
+pub const IN_FLIGHT_LIMIT: usize = 1024 * 1024;
+/// Reading resumes once the consumer is back under this.
+const IN_FLIGHT_RESUME: usize = IN_FLIGHT_LIMIT / 2;
+/// How long after the child is reaped the exit waits for EIO when something else (a
+/// background grandchild) still holds the terminal open.
+pub const EXIT_GRACE: Duration = Duration::from_millis(100);
+/// waitpid polling interval for a child without a pidfd (kernels before 5.3).
+const WAITPID_POLL: Duration = Duration::from_millis(50);
+
+/// How the child ended, in node-pty's shape: a signalled child has `code` 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExitStatus {
+  pub code: i32,
+  pub signal: i32,
+}
+
+/// What a terminal's sink receives, in order: data chunks, then one exit.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Event {
+  Data(Vec<u8>),
+  Exit(ExitStatus),
+}
+
+/// Receives a terminal's events on the reactor thread; it must not block.
+pub type Sink = Box<dyn FnMut(Event) + Send>;
+
+/// The accounting of bytes handed to a sink but not yet consumed. The binding reports
+/// consumption from the thread that consumes (the JS thread).
+#[derive(Debug)]
+pub struct Flow {
+  id: usize,
+  in_flight: AtomicUsize,
+  throttled: AtomicBool,
+  reactor: &'static Reactor,
+}
+
+impl Flow {
+  /// Reports `n` bytes of delivered data as consumed; reading resumes once enough are.
+  pub fn consumed(&self, n: usize) {
+    let left = self.in_flight.fetch_sub(n, SeqCst) - n;
+    if left <= IN_FLIGHT_RESUME && self.throttled.swap(false, SeqCst) {
+      self.reactor.send(Command::Wake(self.id));
+    }
+  }
+
+  pub fn in_flight(&self) -> usize {
+    self.in_flight.load(SeqCst)
+  }
+
+  fn charge(&self, n: usize) {
+    if self.in_flight.fetch_add(n, SeqCst) + n >= IN_FLIGHT_LIMIT {
+      self.throttled.store(true, SeqCst);
+      // The consumer may have caught up between the add and the store without seeing the
+      // flag; whoever clears it first owns the wake-up.
+      if self.in_flight.load(SeqCst) <= IN_FLIGHT_RESUME {
+        self.throttled.store(false, SeqCst);
+      }
+    }
+  }
+
+  fn throttled(&self) -> bool {
+    self.throttled.load(SeqCst)
+  }
+}
+
+/// The child of a terminal: signalled through its pidfd where there is one, so a signal can
+/// never reach a recycled pid; never signalled once reaped.
+#[derive(Debug)]
+struct ChildProc {
+  pid: Pid,
+  pidfd: Option<OwnedFd>,
+  reaped: AtomicBool,
+}
+
+impl ChildProc {
+  fn signal(&self, signal: i32) -> Result<()> {
+    if self.reaped.load(SeqCst) {
+      return Ok(());
+    }
+    let sent = match &self.pidfd {
+      #[cfg(target_os = "linux")]
+      Some(fd) => sys::pidfd_send_signal(fd.as_fd(), signal),
+      _ => Signal::try_from(signal).and_then(|s| nix::sys::signal::kill(self.pid, s)),
+    };
+    match sent {
+      Err(Errno::ESRCH) => Ok(()), // exited, not yet reaped
+      other => other.syscall("kill"),
+    }
+  }
+
+  /// Collects the exit status if the child has exited.
+  fn try_reap(&self) -> Option<ExitStatus> {
+    // Set first: a signal racing with the reap must not go to a pid that is about to be freed.
+    self.reaped.store(true, SeqCst);
+    match waitpid(self.pid, Some(WaitPidFlag::WNOHANG)) {
+      Ok(WaitStatus::Exited(_, code)) => Some(ExitStatus { code, signal: 0 }),
+      Ok(WaitStatus::Signaled(_, sig, _)) => Some(ExitStatus {
+        code: 0,
+        signal: sig as i32,
+      }),
+      Err(Errno::EINTR) | Ok(_) => {
+        self.reaped.store(false, SeqCst);
+        None
+      }
+      // Someone else in the process reaped it (SIGCHLD set to SIG_IGN, a waitpid(-1)):
+      // it is gone and its status is lost.
+      Err(_) => Some(ExitStatus {
+        code: -1,
+        signal: 0,
+      }),
+    }
+  }
+}
+
+/// What the binding holds for one terminal.
+#[derive(Debug)]
+pub struct Terminal {
+  id: usize,
+  master: OwnedFd,
+  pts_name: String,
+  child: Arc<ChildProc>,
+  flow: Arc<Flow>,
+  reactor: &'static Reactor,
+}
+
+impl Terminal {
+  /// Hands a spawned terminal to the reactor. `sink` gets its events; `flow` must be the one
+  /// from [`new_flow`], whose `consumed` the sink's consumer calls.
+  pub fn start(spawned: Spawned, flow: Arc<Flow>, sink: Sink) -> Arc<Terminal> {
+    let Spawned {
+      master,
+      pts_name,
+      child: Child { pid, pidfd },
+    } = spawned;
+    let term = Arc::new(Terminal {
+      id: flow.id,
+      master,
+      pts_name,
+      child: Arc::new(ChildProc {
+        pid,
+        pidfd,
+        reaped: AtomicBool::new(false),
+      }),
+      flow: flow.clone(),
+      reactor: flow.reactor,
+    });
+    term.reactor.send(Command::Add(Box::new(Entry::new(term.clone(), sink))));
+    term
+  }
+
+  pub fn pid(&self) -> i32 {
+    self.child.pid.as_raw()
+  }
+
+  pub fn pts_name(&self) -> &str {
+    &self.pts_name
+  }
+
+  /// The master's descriptor number, for display and for callers that poll it themselves.
+  /// It stays owned here: closing it would break the terminal.
+  pub fn master_fd(&self) -> RawFd {
+    self.master.as_raw_fd()
+  }
+
+  pub fn flow(&self) -> &Flow {
+    &self.flow
+  }
+
+  /// Queues `data` for the child; it is written, in order, as the master accepts it.
+  pub fn write(&self, data: Vec<u8>) {
+    if !data.is_empty() {
+      self.reactor.send(Command::Write(self.id, data));
+    }
+  }
+
+  /// Stops (`true`) or restarts reading; while stopped the child blocks once the kernel's
+  /// buffer is full.
+  pub fn set_paused(&self, paused: bool) {
+    self.reactor.send(Command::Pause(self.id, paused));
+  }
+
+  pub fn resize(&self, size: Size) -> Result<()> {
+    pty::set_size(self.master.as_fd(), size)
+  }
+
+  pub fn size(&self) -> Result<Size> {
+    pty::get_size(self.master.as_fd())
+  }
+
+  pub fn kill(&self, signal: i32) -> Result<()> {
+    self.child.signal(signal)
+  }
+
+  #[cfg(target_os = "linux")]
+  pub fn foreground_process(&self) -> Option<String> {
+    pty::foreground_process(self.master.as_fd())
+  }
+
+  /// Stops reading and writing, closes the master before returning (when the caller holds
+  /// the last other reference, as the binding does) and sends the child SIGHUP, as
+  /// node-pty's `destroy()` does. The child is still reaped and its exit still reported.
+  pub fn destroy(self: Arc<Self>) {
+    let (done, wait) = sync_channel(1);
+    self.reactor.send(Command::Destroy(self.id, done));
+    // The reactor answers within one loop turn; it never blocks on anything but epoll.
+    let _ = wait.recv();
+    let child = self.child.clone();
+    drop(self);
+    let _ = child.signal(Signal::SIGHUP as i32);
+  }
+}
+
+/// Starts the accounting for a terminal about to be spawned, so that its sink can report
+/// consumption from the first byte on. Starts the reactor thread on first use.
+pub fn new_flow() -> Result<Arc<Flow>> {
+  let reactor = Reactor::get()?;
+  Ok(Arc::new(Flow {
+    id: reactor.next_id.fetch_add(1, SeqCst),
+    in_flight: AtomicUsize::new(0),
+    throttled: AtomicBool::new(false),
+    reactor,
+  }))
+}
+
+enum Command {
+  Add(Box<Entry>),
+  Write(usize, Vec<u8>),
+  Pause(usize, bool),
+  Wake(usize),
+  Destroy(usize, SyncSender<()>),
+}
+
+/// The process-wide reactor. Its thread lives as long as the process; it keeps nothing
+/// alive on the JS side (the binding decides what holds the event loop).
+pub struct Reactor {
+  poller: Poller,
+  commands: Mutex<Vec<Command>>,
+  next_id: AtomicUsize,
+  live: AtomicUsize,
+}
+
+impl std::fmt::Debug for Reactor {
+  fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    f.debug_struct("Reactor").field("live", &self.live).finish()
+  }
+}
+
+/// Counters describing the reactor, for diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReactorStats {
+  /// Whether the reactor thread has been started.
+  pub started: bool,
+  /// Terminals the reactor still tracks (including destroyed ones whose child has not exited).
+  pub live: usize,
+}
+
+pub fn stats() -> ReactorStats {
+  match REACTOR.get() {
+    Some(r) => ReactorStats {
+      started: true,
+      live: r.live.load(SeqCst),
+    },
+    None => ReactorStats {
+      started: false,
+      live: 0,
+    },
+  }
+}
+
+static REACTOR: OnceLock<&'static Reactor> = OnceLock::new();
+
+impl Reactor {
+  fn get() -> Result<&'static Reactor> {
+    static INIT: Mutex<()> = Mutex::new(());
+    if let Some(r) = REACTOR.get() {
+      return Ok(r);
+    }
+    let _guard = INIT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(r) = REACTOR.get() {
+      return Ok(r);
+    }
+    let reactor: &'static Reactor = Box::leak(Box::new(Reactor {
+      poller: Poller::new().syscall("epoll_create1")?,
+      commands: Mutex::new(Vec::new()),
+      next_id: AtomicUsize::new(1),
+      live: AtomicUsize::new(0),
+    }));
+    std::thread::Builder::new()
+      .name("node-pty-rs reactor".into())
+      .spawn(move || reactor.run())
+      .map_err(|e| SysError::new(Errno::from_raw(e.raw_os_error().unwrap_or(libc::EAGAIN)), "pthread_create"))?;
+    let _ = REACTOR.set(reactor);
+    Ok(reactor)
+  }
+
+  fn send(&self, command: Command) {
+    self.commands.lock().unwrap_or_else(|e| e.into_inner()).push(command);
+    // Fails only if the eventfd/pipe is gone, which cannot happen while the poller lives.
+    let _ = self.poller.notify();
+  }
+
+  fn run(&'static self) {
+    let mut entries: HashMap<usize, Entry> = HashMap::new();
+    // Terminals with a deadline: an exit grace period, or a child polled with waitpid.
+    let mut timed: HashSet<usize> = HashSet::new();
+    let mut events = Events::new();
+    let mut buf = vec![0u8; CHUNK];
+    let mut touched = Vec::new();
+    loop {
+      let timeout = timed
+        .iter()
+        .filter_map(|id| entries.get(id).and_then(Entry::deadline))
+        .min()
+        .map(|d| d.saturating_duration_since(Instant::now()));
+      events.clear();
+      if let Err(e) = self.poller.wait(&mut events, timeout) {
+        if e.kind() != std::io::ErrorKind::Interrupted {
+          std::thread::sleep(Duration::from_millis(10));
+        }
+        continue;
+      }
+
+      let commands = std::mem::take(&mut *self.commands.lock().unwrap_or_else(|e| e.into_inner()));
+      for command in commands {
+        match command {
+          Command::Add(entry) => {
+            let mut entry = *entry;
+            let id = entry.id();
+            entry.register(&self.poller);
+            entries.insert(id, entry);
+            self.live.fetch_add(1, SeqCst);
+            touched.push(id);
+          }
+          Command::Write(id, data) => {
+            if let Some(e) = entries.get_mut(&id) {
+              e.queue_write(data);
+              touched.push(id);
+            }
+          }
+          Command::Pause(id, paused) => {
+            if let Some(e) = entries.get_mut(&id) {
+              e.paused = paused;
+              touched.push(id);
+            }
+          }
+          Command::Wake(id) => touched.push(id),
+          Command::Destroy(id, done) => {
+            if let Some(e) = entries.get_mut(&id) {
+              e.close_master(&self.poller);
+              touched.push(id);
+            }
+            let _ = done.send(());
+          }
+        }
+      }
+
+      for ev in events.iter() {
+        let id = ev.key >> 1;
+        let Some(e) = entries.get_mut(&id) else {
+          continue;
+        };
+        if ev.key & 1 == 0 {
+          e.master_armed = None;
+          if ev.readable {
+            e.read(&mut buf);
+          }
+          if ev.writable {
+            e.flush();
+          }
+        } else {
+          e.child_armed = false;
+        }
+        touched.push(id);
+      }
+
+      let now = Instant::now();
+      touched.extend(
+        timed
+          .iter()
+          .filter(|id| entries.get(id).and_then(Entry::deadline).is_some_and(|d| d <= now)),
+      );
+
+      touched.sort_unstable();
+      touched.dedup();
+      for id in touched.drain(..) {
+        let Some(e) = entries.get_mut(&id) else {
+          continue;
+        };
+        if e.settle(&self.poller, now) {
+          if let Some(e) = entries.remove(&id) {
+            e.finish(&self.poller);
+          }
+          timed.remove(&id);
+          self.live.fetch_sub(1, SeqCst);
+        } else if e.deadline().is_some() {
+          timed.insert(id);
+        } else {
+          timed.remove(&id);
+        }
+      }
+    }
+  }
+}
+
+/// The reactor thread's state for one terminal.
+struct Entry {
+  /// `None` once destroyed: the master is closed, only the child's exit remains to report.
+  term: Option<Arc<Terminal>>,
+  child: Arc<ChildProc>,
+  flow: Arc<Flow>,
+  sink: Sink,
+  queue: VecDeque<Vec<u8>>,
+  /// Bytes of `queue.front()` already written.
+  written: usize,
+  paused: bool,
+  /// The master reported EIO (or was closed by `destroy`): nothing more will be read.
+  eof: bool,
+  status: Option<ExitStatus>,
+  exit_sent: bool,
+  grace: Option<Instant>,
+  /// When to call waitpid again for a child without a pidfd.
+  next_poll: Option<Instant>,
+  /// What the one-shot registration of the master waits for; `None` once it fired.
+  master_armed: Option<(bool, bool)>,
+  child_armed: bool,
+}
+
+impl Entry {
+  fn new(term: Arc<Terminal>, sink: Sink) -> Entry {
+    Entry {
+      child: term.child.clone(),
+      flow: term.flow.clone(),
+      term: Some(term),
+      sink,
+      queue: VecDeque::new(),
+      written: 0,
+      paused: false,
+      eof: false,
+      status: None,
+      exit_sent: false,
+      grace: None,
+      next_poll: None,
+      master_armed: None,
+      child_armed: false,
+    }
+  }
+
+  fn id(&self) -> usize {
+    self.flow.id
+  }
+
+  fn register(&mut self, poller: &Poller) {
+    let id = self.id();
+    if let Some(term) = &self.term {
+      if sys::poller_add(poller, term.master.as_fd(), Interest::readable(id << 1)).is_ok() {
+        self.master_armed = Some((true, false));
+      } else {
+        // Cannot happen for a fresh descriptor short of ENOMEM; without it the terminal
+        // could never be read, so treat it as hung up rather than wait forever.
+        self.eof = true;
+      }
+    }
+    if let Some(pidfd) = &self.child.pidfd {
+      self.child_armed = sys::poller_add(poller, pidfd.as_fd(), Interest::readable(id << 1 | 1)).is_ok();
+    }
+  }
+
+  /// When this entry next needs attention without an event.
+  fn deadline(&self) -> Option<Instant> {
+    match (self.grace, self.next_poll) {
+      (Some(a), Some(b)) => Some(a.min(b)),
+      (a, b) => a.or(b),
+    }
+  }
+
+  fn reading(&self) -> bool {
+    self.term.is_some() && !self.eof && !self.paused && !self.flow.throttled()
+  }
+
+  fn read(&mut self, buf: &mut [u8]) {
+    if !self.reading() {
+      return;
+    }
+    let Some(term) = &self.term else {
+      return;
+    };
+    let mut filled = 0;
+    while filled < buf.len() {
+      match nix::unistd::read(&term.master, &mut buf[filled..]) {
+        Ok(0) => {
+          self.eof = true;
+          break;
+        }
+        Ok(n) => filled += n,
+        Err(Errno::EAGAIN) => break,
+        Err(Errno::EINTR) => continue,
+        // EIO: every slave descriptor is closed and everything buffered has been read.
+        Err(_) => {
+          self.eof = true;
+          break;
+        }
+      }
+    }
+    if filled > 0 {
+      self.flow.charge(filled);
+      (self.sink)(Event::Data(buf[..filled].to_vec()));
+    }
+  }
+
+  fn queue_write(&mut self, data: Vec<u8>) {
+    if self.term.is_some() && !self.eof {
+      self.queue.push_back(data);
+      self.flush();
+    }
+  }
+
+  fn flush(&mut self) {
+    let Some(term) = &self.term else {
+      return;
+    };
+    while let Some(front) = self.queue.front() {
+      match nix::unistd::write(&term.master, &front[self.written..]) {
+        Ok(n) => {
+          self.written += n;
+          if self.written == front.len() {
+            self.queue.pop_front();
+            self.written = 0;
+          }
+        }
+        Err(Errno::EAGAIN) => return,
+        Err(Errno::EINTR) => continue,
+        // EIO: no process has the terminal open any more, so nobody can read this.
+        Err(_) => break,
+      }
+    }
+    self.queue.clear();
+    self.written = 0;
+  }
+
+  fn close_master(&mut self, poller: &Poller) {
+    if let Some(term) = self.term.take() {
+      let _ = poller.delete(term.master.as_fd());
+    }
+    self.master_armed = None;
+    self.queue.clear();
+    self.eof = true;
+  }
+
+  /// Brings the entry up to date after anything happened to it; `true` when it is done.
+  fn settle(&mut self, poller: &Poller, now: Instant) -> bool {
+    let id = self.id();
+    if self.status.is_none() && !self.child_armed {
+      self.status = self.child.try_reap();
+      self.next_poll = None;
+      if self.status.is_none() {
+        if let Some(pidfd) = &self.child.pidfd {
+          self.child_armed = poller.modify(pidfd.as_fd(), Interest::readable(id << 1 | 1)).is_ok();
+        }
+        if !self.child_armed {
+          self.next_poll = Some(now + WAITPID_POLL);
+        }
+      }
+    }
+
+    if let Some(status) = self.status.filter(|_| !self.exit_sent) {
+      let deliver = if self.eof {
+        true
+      } else if self.reading() {
+        // The clock only runs while the master is being read, so a paused or throttled
+        // terminal never reports exit ahead of output the child wrote.
+        *self.grace.get_or_insert(now + EXIT_GRACE) <= now
+      } else {
+        self.grace = None;
+        false
+      };
+      if deliver {
+        self.exit_sent = true;
+        self.grace = None;
+        (self.sink)(Event::Exit(status));
+      }
+    }
+    if self.exit_sent && self.eof {
+      return true;
+    }
+
+    if let Some(term) = &self.term {
+      let want = (self.reading(), !self.queue.is_empty());
+      if want != (false, false) && self.master_armed != Some(want) {
+        let interest = Interest::new(id << 1, want.0, want.1);
+        if poller.modify(term.master.as_fd(), interest).is_ok() {
+          self.master_armed = Some(want);
+        }
+      }
+    }
+    false
+  }
+
+  fn finish(self, poller: &Poller) {
+    if let Some(term) = &self.term {
+      let _ = poller.delete(term.master.as_fd());
+    }
+    if let Some(pidfd) = &self.child.pidfd {
+      let _ = poller.delete(pidfd.as_fd());
+    }
+  }
+}
+
+#[cfg(test)]
+mod tests;

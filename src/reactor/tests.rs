@@ -1,0 +1,202 @@
+use super::*;
+use crate::spawn::{spawn, Command as Cmd};
+use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
+
+/// Tests that count descriptors or children must not overlap (nix's FORK_MTX idea).
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+  SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn sh(script: &str) -> Cmd {
+  Cmd {
+    file: "/bin/sh".into(),
+    args: vec!["-c".into(), script.into()],
+    env: vec!["PATH=/usr/bin:/bin".into()],
+    cwd: "/".into(),
+    size: Size::new(80, 24),
+    utf8: true,
+  }
+}
+
+fn start(cmd: &Cmd) -> (Arc<Terminal>, Receiver<Event>) {
+  let (tx, rx) = channel();
+  let flow = new_flow().unwrap();
+  let term = Terminal::start(
+    spawn(cmd).unwrap(),
+    flow,
+    Box::new(move |ev| {
+      let _ = tx.send(ev);
+    }),
+  );
+  (term, rx)
+}
+
+/// Collects everything up to the exit, consuming as it goes; panics on anything after it.
+fn collect(term: &Terminal, rx: &Receiver<Event>) -> (Vec<u8>, ExitStatus) {
+  let mut out = Vec::new();
+  loop {
+    match rx.recv_timeout(Duration::from_secs(20)).expect("no exit within 20 s") {
+      Event::Data(d) => {
+        term.flow().consumed(d.len());
+        out.extend(d);
+      }
+      Event::Exit(status) => {
+        assert_eq!(rx.recv_timeout(Duration::from_millis(300)), Err(RecvTimeoutError::Disconnected));
+        return (out, status);
+      }
+    }
+  }
+}
+
+fn fd_count() -> usize {
+  std::fs::read_dir("/proc/self/fd").unwrap().count()
+}
+
+#[test]
+fn output_then_exit_code() {
+  let _g = serial();
+  let (term, rx) = start(&sh("printf hello; exit 3"));
+  let (out, status) = collect(&term, &rx);
+  assert_eq!(out, b"hello");
+  assert_eq!(status, ExitStatus { code: 3, signal: 0 });
+}
+
+#[test]
+fn signalled_child_reports_code_zero_and_the_signal() {
+  let _g = serial();
+  let (term, rx) = start(&sh("sleep 30"));
+  std::thread::sleep(Duration::from_millis(50));
+  term.kill(libc::SIGKILL).unwrap();
+  let (_, status) = collect(&term, &rx);
+  assert_eq!(status, ExitStatus { code: 0, signal: libc::SIGKILL });
+  // After the reap, kill is a no-op rather than an error or a stray signal.
+  term.kill(libc::SIGTERM).unwrap();
+}
+
+#[test]
+fn every_byte_of_a_large_output_arrives_before_exit() {
+  let _g = serial();
+  for n in [0usize, 1, 4095, 4096, 65536, 1 << 20] {
+    let (term, rx) = start(&sh(&format!("head -c {n} /dev/zero | tr '\\0' x")));
+    let (out, status) = collect(&term, &rx);
+    assert_eq!(out.len(), n, "n = {n}");
+    assert!(out.iter().all(|&b| b == b'x'));
+    assert_eq!(status.code, 0);
+  }
+}
+
+#[test]
+fn writes_reach_the_child_in_order() {
+  let _g = serial();
+  // Raw mode so that 200 KiB without a newline is not held by the line discipline.
+  let (term, rx) = start(&sh("stty raw -echo; head -c 204800 | cksum"));
+  let data: Vec<u8> = (0..204800u32).map(|i| b'a' + (i % 26) as u8).collect();
+  std::thread::sleep(Duration::from_millis(100));
+  for piece in data.chunks(7000) {
+    term.write(piece.to_vec());
+  }
+  let (out, status) = collect(&term, &rx);
+  let expected = std::process::Command::new("sh")
+    .args(["-c", "head -c 204800 | cksum"])
+    .stdin(std::process::Stdio::piped())
+    .stdout(std::process::Stdio::piped())
+    .spawn()
+    .and_then(|mut c| {
+      use std::io::Write;
+      c.stdin.take().unwrap().write_all(&data)?;
+      c.wait_with_output()
+    })
+    .unwrap()
+    .stdout;
+  let got = String::from_utf8_lossy(&out);
+  assert!(got.contains(String::from_utf8_lossy(&expected).trim()), "{got:?}");
+  assert_eq!(status.code, 0);
+}
+
+#[test]
+fn an_unconsumed_terminal_stops_being_read() {
+  let _g = serial();
+  let (term, rx) = start(&sh("exec yes"));
+  std::thread::sleep(Duration::from_millis(500));
+  let mut held = 0;
+  while let Ok(Event::Data(d)) = rx.try_recv() {
+    held += d.len();
+  }
+  assert!(held >= IN_FLIGHT_LIMIT, "read only {held} bytes");
+  assert!(held < IN_FLIGHT_LIMIT + CHUNK, "read {held} bytes without consumption");
+  assert_eq!(term.flow().in_flight(), held);
+  // Consuming lets reading continue.
+  term.flow().consumed(held);
+  match rx.recv_timeout(Duration::from_secs(5)) {
+    Ok(Event::Data(d)) => assert!(!d.is_empty()),
+    other => panic!("expected more data, got {other:?}"),
+  }
+  term.kill(libc::SIGKILL).unwrap();
+  drop(rx);
+  term.destroy();
+}
+
+#[test]
+fn destroy_closes_the_master_and_still_reaps() {
+  let _g = serial();
+  let before = fd_count();
+  let (term, rx) = start(&sh("sleep 30"));
+  std::thread::sleep(Duration::from_millis(50));
+  let master = term.master_fd();
+  term.destroy();
+  // The master is closed by the time destroy returns.
+  let link = std::fs::read_link(format!("/proc/self/fd/{master}"));
+  assert!(link.map_or(true, |l| l != std::path::Path::new("/dev/ptmx")));
+  match rx.recv_timeout(Duration::from_secs(10)) {
+    Ok(Event::Exit(s)) => assert_eq!(s.signal, libc::SIGHUP),
+    other => panic!("expected the exit after destroy, got {other:?}"),
+  }
+  std::thread::sleep(Duration::from_millis(50));
+  assert_eq!(fd_count(), before);
+}
+
+#[test]
+fn a_background_grandchild_does_not_hold_back_the_exit() {
+  let _g = serial();
+  let (term, rx) = start(&sh("sleep 5 & echo hi"));
+  let started = Instant::now();
+  let mut out = Vec::new();
+  let status = loop {
+    match rx.recv_timeout(Duration::from_secs(4)).expect("exit held back by the grandchild") {
+      Event::Data(d) => {
+        term.flow().consumed(d.len());
+        out.extend(d);
+      }
+      Event::Exit(s) => break s,
+    }
+  };
+  assert!(started.elapsed() < Duration::from_secs(4));
+  assert_eq!(String::from_utf8_lossy(&out).trim(), "hi");
+  assert_eq!(status.code, 0);
+  term.destroy();
+}
+
+#[test]
+fn descriptors_return_to_baseline_after_many_terminals() {
+  let _g = serial();
+  let (warm, rx) = start(&sh("exit 0"));
+  collect(&warm, &rx);
+  drop(warm);
+  std::thread::sleep(Duration::from_millis(50));
+  let before = fd_count();
+  for i in 0..50 {
+    let (term, rx) = start(&sh("exit 0"));
+    if i % 2 == 0 {
+      collect(&term, &rx);
+      drop(term);
+    } else {
+      term.destroy();
+      while !matches!(rx.recv_timeout(Duration::from_secs(10)), Ok(Event::Exit(_)) | Err(_)) {}
+    }
+  }
+  std::thread::sleep(Duration::from_millis(100));
+  assert_eq!(fd_count(), before);
+  assert_eq!(stats().live, 0);
+}

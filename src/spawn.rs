@@ -1,0 +1,192 @@
+//! Starting a program on a new pty with `posix_spawn`: everything the child needs (argv,
+//! envp, the program's path, the cwd) is prepared and checked before the spawn, and the
+//! parent's copy of the slave is closed at a defined moment.
+
+use crate::error::{Result, SysError};
+use crate::pty::{self, Size};
+use crate::sys;
+use nix::errno::Errno;
+use nix::unistd::{access, AccessFlags, Pid};
+use std::ffi::CString;
+use std::os::fd::OwnedFd;
+use std::path::{Path, PathBuf};
+
+/// What to run and how; strings as node-pty receives them (env as `KEY=value`).
+#[derive(Debug, Clone)]
+pub struct Command {
+  pub file: String,
+  pub args: Vec<String>,
+  pub env: Vec<String>,
+  pub cwd: String,
+  pub size: Size,
+  /// The terminal's encoding is UTF-8: sets IUTF8.
+  pub utf8: bool,
+}
+
+/// The child process, with the descriptor that reports its exit (Linux: a pidfd).
+#[derive(Debug)]
+pub struct Child {
+  pub pid: Pid,
+  pub pidfd: Option<OwnedFd>,
+}
+
+/// A running terminal: the master end, the child, and (macOS only) the parent's slave copy,
+/// which must outlive the child there because closing the last slave discards unread output.
+#[derive(Debug)]
+pub struct Spawned {
+  pub master: OwnedFd,
+  pub pts_name: String,
+  pub child: Child,
+}
+
+/// The default search path of glibc's execvp when PATH is unset.
+const DEFAULT_PATH: &str = "/bin:/usr/bin";
+
+fn c_string(s: &str, what: &str) -> Result<CString> {
+  CString::new(s).map_err(|_| SysError::new(Errno::EINVAL, "posix_spawn").with_path(what.to_string()))
+}
+
+/// Finds `file` the way execvp does, but in the PATH of the child's environment (node-pty
+/// sets `environ` before execvp), relative entries resolved against the child's cwd.
+pub fn resolve_program(file: &str, env: &[String], cwd: &Path) -> Result<PathBuf> {
+  let not_found = |errno| SysError::new(errno, "execve").with_path(file);
+  if file.is_empty() {
+    return Err(not_found(Errno::ENOENT));
+  }
+  if file.contains('/') {
+    return Ok(PathBuf::from(file));
+  }
+  let path_var = env
+    .iter()
+    .find_map(|kv| kv.strip_prefix("PATH="))
+    .unwrap_or(DEFAULT_PATH);
+  let mut denied = false;
+  for dir in path_var.split(':') {
+    let dir = if dir.is_empty() { "." } else { dir };
+    let candidate = cwd.join(dir).join(file);
+    match std::fs::metadata(&candidate) {
+      Ok(meta) if meta.is_file() => {
+        if access(&candidate, AccessFlags::X_OK).is_ok() {
+          return Ok(candidate);
+        }
+        denied = true;
+      }
+      _ => {}
+    }
+  }
+  Err(not_found(if denied { Errno::EACCES } else { Errno::ENOENT }))
+}
+
+fn check_cwd(cwd: &str) -> Result<()> {
+  let fail = |errno| SysError::new(errno, "chdir").with_path(cwd);
+  match std::fs::metadata(cwd) {
+    Ok(meta) if meta.is_dir() => Ok(()),
+    Ok(_) => Err(fail(Errno::ENOTDIR)),
+    Err(e) => Err(fail(Errno::from_raw(e.raw_os_error().unwrap_or(libc::ENOENT)))),
+  }
+}
+
+/// Opens a pty and starts `cmd` on it. On any error every descriptor opened so far is
+/// closed (they are `OwnedFd`s dropped on the way out) and no child is left behind.
+#[cfg(target_os = "linux")]
+pub fn spawn(cmd: &Command) -> Result<Spawned> {
+  check_cwd(&cmd.cwd)?;
+  let program = resolve_program(&cmd.file, &cmd.env, Path::new(&cmd.cwd))?;
+  let program_c = c_string(&program.to_string_lossy(), "file")?;
+  let argv = std::iter::once(cmd.file.as_str())
+    .chain(cmd.args.iter().map(String::as_str))
+    .map(|a| c_string(a, "args"))
+    .collect::<Result<Vec<_>>>()?;
+  let envp = cmd
+    .env
+    .iter()
+    .map(|e| c_string(e, "env"))
+    .collect::<Result<Vec<_>>>()?;
+  let cwd = c_string(&cmd.cwd, "cwd")?;
+
+  let pair = pty::open(cmd.size, cmd.utf8)?;
+  let tty = c_string(&pair.pts_name, "tty")?;
+  let pid = sys::spawn_on_tty(&sys::SpawnRequest {
+    program: &program_c,
+    argv: &argv,
+    envp: &envp,
+    tty: &tty,
+    cwd: &cwd,
+  })
+  .map_err(|errno| SysError::new(errno, "posix_spawn").with_path(program.to_string_lossy()))?;
+
+  // Linux keeps buffered output readable on the master after the last slave closes and then
+  // reports EIO, so the parent's copy goes now: the master's EIO then means "child side gone".
+  drop(pair.slave);
+
+  // A pid that has not been reaped cannot be recycled, so this names our child. Without a
+  // pidfd (kernels before 5.3, or no descriptor left) the child exists all the same and must
+  // still be reaped: the reactor then polls waitpid for it instead of failing the spawn.
+  let pidfd = sys::pidfd_open(pid).ok();
+  Ok(Spawned {
+    master: pair.master,
+    pts_name: pair.pts_name,
+    child: Child { pid, pidfd },
+  })
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn resolves_in_the_child_path_not_the_hosts() {
+    let env = vec!["PATH=/nonexistent:/usr/bin:/bin".to_string()];
+    let sh = resolve_program("sh", &env, Path::new("/")).unwrap();
+    assert!(sh.ends_with("sh"));
+    let err = resolve_program("sh", &["PATH=/nonexistent".to_string()], Path::new("/")).unwrap_err();
+    assert_eq!(err.errno, Errno::ENOENT);
+    assert_eq!(err.path.as_deref(), Some("sh"));
+  }
+
+  #[test]
+  fn paths_with_a_slash_are_not_searched() {
+    let p = resolve_program("./x", &[], Path::new("/")).unwrap();
+    assert_eq!(p, PathBuf::from("./x"));
+  }
+
+  #[test]
+  fn non_executable_match_is_eacces() {
+    let dir = std::env::temp_dir().join(format!("npr-eacces-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("prog"), "#!/bin/sh\n").unwrap();
+    let env = vec![format!("PATH={}", dir.display())];
+    let err = resolve_program("prog", &env, Path::new("/")).unwrap_err();
+    assert_eq!(err.errno, Errno::EACCES);
+    std::fs::remove_dir_all(dir).unwrap();
+  }
+
+  #[test]
+  fn bad_cwd_is_reported_as_chdir_with_its_path() {
+    let cmd = Command {
+      file: "/bin/true".into(),
+      args: vec![],
+      env: vec![],
+      cwd: "/nonexistent/dir".into(),
+      size: Size::new(80, 24),
+      utf8: true,
+    };
+    let err = spawn(&cmd).unwrap_err();
+    assert_eq!((err.errno, err.syscall), (Errno::ENOENT, "chdir"));
+    assert_eq!(err.path.as_deref(), Some("/nonexistent/dir"));
+    assert!(err.is_exec_failure());
+  }
+
+  #[test]
+  fn nul_in_an_argument_is_einval() {
+    let cmd = Command {
+      file: "/bin/true".into(),
+      args: vec!["a\0b".into()],
+      env: vec![],
+      cwd: "/".into(),
+      size: Size::new(80, 24),
+      utf8: true,
+    };
+    assert_eq!(spawn(&cmd).unwrap_err().errno, Errno::EINVAL);
+  }
+}
