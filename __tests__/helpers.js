@@ -1,0 +1,65 @@
+'use strict';
+
+const fs = require('fs');
+const pty = require('..');
+
+/** Descriptors open in this process. */
+function fdCount() {
+  return fs.readdirSync('/proc/self/fd').length;
+}
+
+/** This process's descriptors that are ptys (masters or slaves). */
+function ptyFds() {
+  const out = [];
+  for (const fd of fs.readdirSync('/proc/self/fd')) {
+    let target;
+    try {
+      target = fs.readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      continue; // the directory's own descriptor, closed by now
+    }
+    if (target === '/dev/ptmx' || target.startsWith('/dev/pts/')) out.push(`${fd} -> ${target}`);
+  }
+  return out;
+}
+
+/**
+ * Runs a program to its exit. Resolves with everything it printed, the exit event, and
+ * whether any data arrived after the exit (which must never happen).
+ */
+function run(file, args, options = {}, onSpawn) {
+  return new Promise((resolve, reject) => {
+    const term = pty.spawn(file, args, options);
+    const chunks = [];
+    let exit = null;
+    let dataAfterExit = 0;
+    term.onData((d) => {
+      if (exit) dataAfterExit++;
+      chunks.push(d);
+    });
+    term.onExit((e) => {
+      exit = e;
+      // Give anything that would (wrongly) follow the exit a chance to show up.
+      setTimeout(() => {
+        const output = options.encoding === null ? Buffer.concat(chunks) : chunks.join('');
+        resolve({ term, output, chunks, exit, dataAfterExit });
+      }, 20);
+    });
+    if (onSpawn) Promise.resolve(onSpawn(term)).catch(reject);
+  });
+}
+
+const sh = (script, options) => run('/bin/sh', ['-c', script], options);
+
+const delay = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Resolves once `predicate()` holds, polling; rejects after `ms`. */
+async function until(predicate, ms = 10000, what = 'condition') {
+  const end = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await delay(10);
+  }
+}
+
+module.exports = { fdCount, ptyFds, run, sh, delay, until };

@@ -1,0 +1,229 @@
+'use strict';
+
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const pty = require('..');
+const { run, sh, until } = require('./helpers');
+
+describe('round trip and exit', () => {
+  test('input typed into a shell comes back as its output', async () => {
+    const { output, exit } = await run('/bin/sh', [], {}, (term) => {
+      term.write('echo "round $((20 + 22)) trip"\r');
+      term.write('exit\r');
+    });
+    expect(output).toContain('round 42 trip');
+    expect(exit).toEqual({ exitCode: 0, signal: 0 });
+  });
+
+  test.each([
+    [0, { exitCode: 0, signal: 0 }],
+    [3, { exitCode: 3, signal: 0 }],
+    [255, { exitCode: 255, signal: 0 }],
+  ])('exit %i', async (code, expected) => {
+    const { output, exit, dataAfterExit } = await sh(`echo bye; exit ${code}`);
+    expect(output).toBe('bye\r\n');
+    expect(exit).toEqual(expected);
+    expect(dataAfterExit).toBe(0);
+  });
+
+  test.each([
+    ['SIGKILL', 9],
+    ['SIGTERM', 15],
+    [undefined, 1], // kill() defaults to SIGHUP
+  ])('kill(%s): exitCode 0 and the signal number, as node-pty reports it', async (signal, number) => {
+    const { exit } = await run('/bin/sh', ['-c', 'echo ready; exec sleep 30'], {}, (term) => {
+      term.onData((d) => {
+        if (d.includes('ready')) term.kill(signal);
+      });
+    });
+    expect(exit).toEqual({ exitCode: 0, signal: number });
+  });
+
+  test('the legacy events: data, then close, then exit(code, signal)', async () => {
+    const term = pty.spawn('/bin/sh', ['-c', 'echo legacy; exit 7'], {});
+    const seen = [];
+    term.on('data', (d) => seen.push(['data', d]));
+    term.on('close', () => seen.push(['close']));
+    await new Promise((resolve) =>
+      term.on('exit', (code, signal) => {
+        seen.push(['exit', code, signal]);
+        resolve();
+      })
+    );
+    expect(seen).toEqual([['data', 'legacy\r\n'], ['close'], ['exit', 7, 0]]);
+  });
+
+  test('onData and onExit return disposables', async () => {
+    const term = pty.spawn('/bin/sh', ['-c', 'echo one; sleep 0.2; echo two'], {});
+    const got = [];
+    const sub = term.onData((d) => {
+      got.push(d);
+      sub.dispose();
+    });
+    await new Promise((resolve) => term.onExit(resolve));
+    expect(got).toEqual(['one\r\n']);
+  });
+});
+
+describe('what reaches the child', () => {
+  test('cwd', async () => {
+    const dir = fs.realpathSync(os.tmpdir());
+    const { output } = await run('/bin/sh', ['-c', 'pwd'], { cwd: dir });
+    expect(output).toBe(`${dir}\r\n`);
+  });
+
+  test('env, TERM from name, and PATH lookup in the child environment', async () => {
+    const { output } = await run('sh', ['-c', 'echo "$GREETING|$TERM"'], {
+      env: { GREETING: 'hello there', PATH: '/usr/bin:/bin' },
+      name: 'xterm-256color',
+    });
+    expect(output).toBe('hello there|xterm-256color\r\n');
+  });
+
+  test('the default env is process.env without the host terminal variables', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, { TMUX: '/tmp/tmux-0/default,1,0', LINES: '10', NPR_MARK: 'kept' });
+    try {
+      const { output } = await sh('echo "[$TMUX][$LINES][$NPR_MARK][$TERM]"');
+      const term = saved.TERM || 'xterm';
+      expect(output).toBe(`[][][kept][${term}]\r\n`);
+    } finally {
+      for (const k of ['TMUX', 'LINES', 'NPR_MARK']) {
+        if (k in saved) process.env[k] = saved[k];
+        else delete process.env[k];
+      }
+    }
+  });
+
+  test('the child is a session leader with the terminal as its controlling tty', async () => {
+    const { output } = await sh('ps -o sid= -o tpgid= -p $$; tty; echo $$');
+    const [ids, tty, pid] = output.trim().split(/\r\n/);
+    const [sid, tpgid] = ids.trim().split(/\s+/);
+    expect(sid).toBe(pid.trim());
+    expect(tpgid).toBe(pid.trim());
+    expect(tty).toMatch(/^\/dev\/pts\/\d+$/);
+  });
+
+  test('no descriptor of the host leaks into the child', async () => {
+    // Open a descriptor without close-on-exec to show the child only gets 0, 1 and 2.
+    const leaky = fs.openSync('/dev/null', fs.constants.O_RDONLY);
+    try {
+      const { output } = await sh('ls /proc/self/fd | sort -n | tr "\\n" " "');
+      // 3 is the descriptor ls itself opens on /proc/self/fd.
+      expect(output.trim()).toBe('0 1 2 3');
+    } finally {
+      fs.closeSync(leaky);
+    }
+  });
+});
+
+describe('size', () => {
+  test('stty size shows the spawn size, then the size after resize', async () => {
+    const { output } = await run('/bin/sh', ['-c', 'stty size; read x; stty size'], { cols: 100, rows: 30 }, (term) => {
+      let resized = false;
+      term.onData((d) => {
+        if (!resized && d.includes('30 100')) {
+          resized = true;
+          term.resize(120, 40);
+          expect([term.cols, term.rows]).toEqual([120, 40]);
+          term.write('\r');
+        }
+      });
+    });
+    expect(output).toMatch(/^30 100\r\n[\s\S]*40 120\r\n$/);
+  });
+
+  test('defaults to 80x24', async () => {
+    const term = pty.spawn('/bin/sh', ['-c', 'stty size'], {});
+    expect([term.cols, term.rows]).toEqual([80, 24]);
+    let out = '';
+    term.onData((d) => (out += d));
+    await new Promise((resolve) => term.onExit(resolve));
+    expect(out).toBe('24 80\r\n');
+  });
+});
+
+describe('encodings', () => {
+  test('encoding null delivers Buffers, and Buffers can be written', async () => {
+    const { output, chunks } = await run('/bin/sh', ['-c', 'stty raw -echo; head -c 4 | od -An -tx1'], { encoding: null }, (term) => {
+      setTimeout(() => term.write(Buffer.from([0xde, 0xad, 0xbe, 0xef])), 100);
+    });
+    expect(chunks.every((c) => Buffer.isBuffer(c))).toBe(true);
+    expect(output.toString('latin1')).toMatch(/de ad be ef/);
+  });
+
+  // U+1F600 is F0 9F 98 80 in UTF-8: the child writes it in two parts with a pause between,
+  // so that the parts arrive as separate reads.
+  test.each([1, 2, 3])('a 4-byte character split after byte %i arrives intact', async (k) => {
+    const bytes = Buffer.from('😀');
+    const octal = (b) => [...b].map((x) => '\\' + x.toString(8)).join('');
+    const script = `printf '${octal(bytes.subarray(0, k))}'; sleep 0.2; printf '${octal(bytes.subarray(k))}'`;
+
+    const raw = await sh(script, { encoding: null });
+    expect(raw.chunks.length).toBeGreaterThanOrEqual(2); // the split really happened
+    expect(Buffer.concat(raw.chunks).equals(bytes)).toBe(true);
+
+    const text = await sh(script);
+    expect(text.output).toBe('😀');
+    expect(text.output).not.toContain('\ufffd');
+  });
+
+  test('other encodings decode output and encode input', async () => {
+    const { output } = await run('/bin/sh', ['-c', 'stty raw -echo; head -c 2 | od -An -tx1'], { encoding: 'latin1' }, (term) => {
+      setTimeout(() => term.write('é\u00ff'), 100);
+    });
+    expect(output).toMatch(/e9 ff/);
+  });
+});
+
+describe('terminal properties', () => {
+  test('pid, ptsName, fd and process', async () => {
+    const term = pty.spawn('/bin/sh', ['-c', 'read x'], {});
+    expect(term.pid).toBeGreaterThan(0);
+    expect(term.ptsName).toMatch(/^\/dev\/pts\/\d+$/);
+    expect(fs.readlinkSync(`/proc/self/fd/${term.fd}`)).toBe('/dev/ptmx');
+    await until(() => term.process === '/bin/sh', 5000, 'process name');
+    term.write('\r');
+    await new Promise((resolve) => term.onExit(resolve));
+    expect(term.process).toBe('/bin/sh');
+  });
+
+  test('process follows the foreground job', async () => {
+    const term = pty.spawn('/bin/sh', [], {});
+    term.write('exec sleep 30\r');
+    await until(() => term.process === 'sleep', 5000, 'sleep in the foreground');
+    term.kill('SIGKILL');
+    await new Promise((resolve) => term.onExit(resolve));
+  });
+});
+
+describe('after exit or destroy', () => {
+  test('write, resize, kill, pause, resume and clear are no-ops', async () => {
+    const { term } = await sh('exit 0');
+    for (const t of [term, destroyedTerminal()]) {
+      expect(() => {
+        t.write('x');
+        t.resize(10, 10);
+        t.kill();
+        t.kill('SIGKILL');
+        t.pause();
+        t.resume();
+        t.clear();
+        t.destroy();
+      }).not.toThrow();
+    }
+  });
+});
+
+function destroyedTerminal() {
+  const t = pty.spawn('/bin/sh', ['-c', 'sleep 30'], {});
+  t.destroy();
+  return t;
+}
+
+test('module shape: spawn, fork and createTerminal', () => {
+  expect(pty.fork).toBe(pty.spawn);
+  expect(pty.createTerminal).toBe(pty.spawn);
+  expect(path.basename(require.resolve('..'))).toBe('index.js');
+});

@@ -1,0 +1,24 @@
+// Written against node-pty's documented API; must compile unchanged against ours.
+import * as pty from '../../index';
+import type { IPty, IPtyForkOptions, IDisposable, IEvent } from '../../index';
+
+const options: IPtyForkOptions = { name: 'xterm-color', cols: 80, rows: 30, cwd: '/', env: process.env, encoding: 'utf8' };
+const term: IPty = pty.spawn('bash', [], options);
+const sub: IDisposable = term.onData((data: string) => process.stdout.write(data));
+const onExit: IEvent<{ exitCode: number; signal?: number }> = term.onExit;
+onExit(({ exitCode, signal }) => console.log(exitCode, signal));
+term.on('data', (d: string) => d.length);
+term.on('exit', (code: number, signal?: number) => code + (signal ?? 0));
+term.write('ls\r');
+term.write(Buffer.from('pwd\r'));
+term.resize(100, 40);
+term.pause();
+term.resume();
+term.handleFlowControl = true;
+const size: number = term.cols * term.rows + term.pid;
+const title: string = term.process;
+term.kill();
+term.kill('SIGTERM');
+sub.dispose();
+void size;
+void title;

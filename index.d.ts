@@ -1,0 +1,207 @@
+/**
+ * node-pty-rs: node-pty's unix API over a Rust core.
+ *
+ * The declarations follow node-pty's `typings/node-pty.d.ts`, so code written against
+ * `node-pty` or `@lydell/node-pty` compiles unchanged; additions are marked as such.
+ */
+
+/// <reference types="node" />
+
+/**
+ * Forks a process as a pseudoterminal.
+ * @param file The file to launch (looked up in the PATH of the child's environment). Default `'sh'`.
+ * @param args The file's arguments as argv (string[]). The CommandLine string form is Windows-only
+ * and throws here.
+ * @param options The options of the terminal.
+ * @throws TypeError / RangeError (with `code`) for arguments of the wrong type or size, and an
+ * `Error` with `code`, `errno` and `syscall` when the system refuses a pty (`'EMFILE'`,
+ * `'EAGAIN'`). A program that cannot be started (missing file, bad cwd) does not throw: as in
+ * node-pty the terminal exits with code 1, and the exit event carries the `error`.
+ */
+export declare function spawn(
+  file: string,
+  args: string[] | string,
+  options: IPtyForkOptions | IWindowsPtyForkOptions
+): IPty;
+
+/** @deprecated Use {@link spawn}. */
+export declare function fork(
+  file: string,
+  args: string[] | string,
+  options: IPtyForkOptions | IWindowsPtyForkOptions
+): IPty;
+
+/** @deprecated Use {@link spawn}. */
+export declare function createTerminal(
+  file: string,
+  args: string[] | string,
+  options: IPtyForkOptions | IWindowsPtyForkOptions
+): IPty;
+
+export interface IBasePtyForkOptions {
+  /** Name of the terminal to be set in environment ($TERM variable). Default `env.TERM` or `'xterm'`. */
+  name?: string;
+
+  /** Number of initial cols of the pty. Default 80. */
+  cols?: number;
+
+  /** Number of initial rows of the pty. Default 24. */
+  rows?: number;
+
+  /** Working directory to be set for the child program. Default `process.cwd()`. */
+  cwd?: string;
+
+  /**
+   * Environment to be set for the child program. Default `process.env`, without the variables
+   * that describe the host's own terminal (TMUX, TMUX_PANE, STY, WINDOW, WINDOWID, TERMCAP,
+   * COLUMNS, LINES).
+   */
+  env?: { [key: string]: string | undefined };
+
+  /**
+   * String encoding of the underlying pty.
+   * If set, incoming data will be decoded to strings and outgoing strings to bytes applying this encoding.
+   * If unset, incoming data will be delivered as raw bytes (Buffer type).
+   * By default 'utf8' is assumed, to unset it explicitly set it to `null`.
+   * A character split across two reads is decoded whole.
+   */
+  encoding?: string | null;
+
+  /**
+   * (EXPERIMENTAL)
+   * Whether to enable flow control handling (false by default). If enabled a message of `flowControlPause`
+   * will pause the socket and thus blocking the child program execution due to buffer back pressure.
+   * A message of `flowControlResume` will resume the socket into flow mode.
+   * For performance reasons only a single message as a whole will match (no message part matching).
+   * If flow control is enabled the `flowControlPause` and `flowControlResume` messages are not forwarded to
+   * the underlying pseudoterminal.
+   */
+  handleFlowControl?: boolean;
+
+  /** (EXPERIMENTAL) The string that should pause the pty when `handleFlowControl` is true. Default is XOFF ('\x13'). */
+  flowControlPause?: string;
+
+  /** (EXPERIMENTAL) The string that should resume the pty when `handleFlowControl` is true. Default is XON ('\x11'). */
+  flowControlResume?: string;
+}
+
+export interface IPtyForkOptions extends IBasePtyForkOptions {
+  /**
+   * Security warning: use this option with great caution, as opened file descriptors
+   * with higher privileges might leak to the child program.
+   */
+  uid?: number;
+  gid?: number;
+}
+
+export interface IWindowsPtyForkOptions extends IBasePtyForkOptions {
+  /** Windows only; ignored here. */
+  useConpty?: boolean;
+  /** Windows only; ignored here. */
+  useConptyDll?: boolean;
+  /** Windows only; ignored here. */
+  conptyInheritCursor?: boolean;
+}
+
+/** The exit of the program: a signalled program reports `exitCode` 0 and the signal number. */
+export interface IExitEvent {
+  exitCode: number;
+  signal?: number;
+  /**
+   * (node-pty-rs) Why the program could not be started, when it could not: an `Error` with
+   * `code` (`'ENOENT'`, `'EACCES'`, `'ENOTDIR'`…), `errno`, `syscall` (`'execve'`, `'chdir'`,
+   * `'posix_spawn'`) and `path`. `exitCode` is then 1, as node-pty reports it.
+   */
+  error?: NodeJS.ErrnoException;
+}
+
+/** An interface representing a pseudoterminal. */
+export interface IPty {
+  /** The process ID of the outer process. `undefined` when the program could not be started. */
+  readonly pid: number;
+
+  /** The column size in characters. */
+  readonly cols: number;
+
+  /** The row size in characters. */
+  readonly rows: number;
+
+  /** The title of the active process: argv[0] of the terminal's foreground process. */
+  readonly process: string;
+
+  /**
+   * (EXPERIMENTAL)
+   * Whether to handle flow control. Useful to disable/re-enable flow control during runtime.
+   * Use this for binary data that is likely to contain the `flowControlPause` string by accident.
+   */
+  handleFlowControl: boolean;
+
+  /**
+   * Adds an event listener for when a data event fires. This happens when data is returned from
+   * the pty. Every byte the program wrote arrives, in order, before `onExit`.
+   * @returns an `IDisposable` to stop listening.
+   */
+  readonly onData: IEvent<string>;
+
+  /**
+   * Adds an event listener for when an exit event fires. This happens when the pty exits,
+   * once, after the last output of the program.
+   * @returns an `IDisposable` to stop listening.
+   */
+  readonly onExit: IEvent<IExitEvent>;
+
+  /**
+   * Adds a listener to the data event, fired when data is returned from the pty.
+   * @deprecated Use IPty.onData
+   */
+  on(event: 'data', listener: (data: string) => void): void;
+
+  /**
+   * Adds a listener to the exit event, fired when the pty exits.
+   * @deprecated Use IPty.onExit
+   */
+  on(event: 'exit', listener: (exitCode: number, signal?: number) => void): void;
+
+  /**
+   * Resizes the dimensions of the pty.
+   * @param columns The number of columns to use.
+   * @param rows The number of rows to use.
+   * @param pixelSize Optional pixel dimensions of the terminal (`ws_xpixel`/`ws_ypixel`).
+   * @throws RangeError 'resizing must be done using positive cols and rows'.
+   */
+  resize(columns: number, rows: number, pixelSize?: { width: number; height: number }): void;
+
+  /** Clears the pty's internal representation of its buffer. A no-op on unix. */
+  clear(): void;
+
+  /**
+   * Writes data to the pty. Never blocks: bytes are queued and written in order as the
+   * program reads them.
+   */
+  write(data: string | Buffer): void;
+
+  /**
+   * Kills the pty.
+   * @param signal The signal to use, defaults to SIGHUP. A no-op once the program has exited.
+   */
+  kill(signal?: string): void;
+
+  /** Pauses the pty for customizable flow control. */
+  pause(): void;
+
+  /** Resumes the pty for customizable flow control. */
+  resume(): void;
+}
+
+/** An object that can be disposed via a dispose function. */
+export interface IDisposable {
+  dispose(): void;
+}
+
+/**
+ * An event that can be listened to.
+ * @returns an `IDisposable` to stop listening.
+ */
+export interface IEvent<T> {
+  (listener: (e: T) => any): IDisposable;
+}
