@@ -15,7 +15,11 @@ pub type Result<T> = std::result::Result<T, SysError>;
 
 impl SysError {
   pub fn new(errno: Errno, syscall: &'static str) -> Self {
-    SysError { errno, syscall, path: None }
+    SysError {
+      errno,
+      syscall,
+      path: None,
+    }
   }
 
   pub fn with_path(mut self, path: impl Into<String>) -> Self {

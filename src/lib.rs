@@ -23,7 +23,8 @@ use std::sync::Arc;
 /// Node's own errors), `syscall` and, where one applies, `path`.
 fn js_error(env: &Env, e: &SysError) -> napi::Error {
   let build = || -> napi::Result<napi::Error> {
-    let mut obj: Object = env.create_error(napi::Error::new(Status::GenericFailure, e.to_string()))?;
+    let mut obj: Object =
+      env.create_error(napi::Error::new(Status::GenericFailure, e.to_string()))?;
     obj.set("code", e.code())?;
     obj.set("errno", -(e.errno as i32))?;
     obj.set("syscall", e.syscall)?;

@@ -50,12 +50,17 @@ impl Size {
 
 /// Opens a pair with node-pty's termios defaults and the given size.
 pub fn open(size: Size, utf8: bool) -> Result<PtyPair> {
-  let master = posix_openpt(OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC).syscall("posix_openpt")?;
+  let master =
+    posix_openpt(OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC).syscall("posix_openpt")?;
   grantpt(&master).syscall("grantpt")?;
   unlockpt(&master).syscall("unlockpt")?;
   let pts_name = ptsname_r(&master).syscall("ptsname_r")?;
   let master = OwnedFd::from(master);
-  fcntl(&master, FcntlArg::F_SETFL(OFlag::O_RDWR | OFlag::O_NONBLOCK)).syscall("fcntl")?;
+  fcntl(
+    &master,
+    FcntlArg::F_SETFL(OFlag::O_RDWR | OFlag::O_NONBLOCK),
+  )
+  .syscall("fcntl")?;
   let slave = nix::fcntl::open(
     pts_name.as_str(),
     OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC,
@@ -76,8 +81,11 @@ pub fn open(size: Size, utf8: bool) -> Result<PtyPair> {
 /// editor erases whole characters.
 fn apply_defaults(fd: BorrowedFd<'_>, utf8: bool) -> Result<()> {
   let mut t = tcgetattr(fd).syscall("tcgetattr")?;
-  t.input_flags =
-    InputFlags::ICRNL | InputFlags::IXON | InputFlags::IXANY | InputFlags::IMAXBEL | InputFlags::BRKINT;
+  t.input_flags = InputFlags::ICRNL
+    | InputFlags::IXON
+    | InputFlags::IXANY
+    | InputFlags::IMAXBEL
+    | InputFlags::BRKINT;
   if utf8 {
     t.input_flags |= InputFlags::IUTF8;
   }
@@ -169,12 +177,19 @@ mod tests {
   fn termios_defaults_follow_node_pty() {
     let pair = open(Size::new(80, 24), true).unwrap();
     let t = tcgetattr(&pair.slave).unwrap();
-    assert!(t.input_flags.contains(InputFlags::IUTF8 | InputFlags::ICRNL | InputFlags::IXON));
-    assert!(t.local_flags.contains(LocalFlags::ICANON | LocalFlags::ECHO | LocalFlags::ISIG));
+    assert!(t
+      .input_flags
+      .contains(InputFlags::IUTF8 | InputFlags::ICRNL | InputFlags::IXON));
+    assert!(t
+      .local_flags
+      .contains(LocalFlags::ICANON | LocalFlags::ECHO | LocalFlags::ISIG));
     assert!(t.output_flags.contains(OutputFlags::ONLCR));
     assert_eq!(t.control_chars[Cc::VERASE as usize], 0x7f);
     let plain = open(Size::new(80, 24), false).unwrap();
-    assert!(!tcgetattr(&plain.slave).unwrap().input_flags.contains(InputFlags::IUTF8));
+    assert!(!tcgetattr(&plain.slave)
+      .unwrap()
+      .input_flags
+      .contains(InputFlags::IUTF8));
   }
 
   #[test]

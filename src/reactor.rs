@@ -175,7 +175,9 @@ impl Terminal {
       flow: flow.clone(),
       reactor: flow.reactor,
     });
-    term.reactor.send(Command::Add(Box::new(Entry::new(term.clone(), sink))));
+    term
+      .reactor
+      .send(Command::Add(Box::new(Entry::new(term.clone(), sink))));
     term
   }
 
@@ -319,13 +321,22 @@ impl Reactor {
     std::thread::Builder::new()
       .name("node-pty-rs reactor".into())
       .spawn(move || reactor.run())
-      .map_err(|e| SysError::new(Errno::from_raw(e.raw_os_error().unwrap_or(libc::EAGAIN)), "pthread_create"))?;
+      .map_err(|e| {
+        SysError::new(
+          Errno::from_raw(e.raw_os_error().unwrap_or(libc::EAGAIN)),
+          "pthread_create",
+        )
+      })?;
     let _ = REACTOR.set(reactor);
     Ok(reactor)
   }
 
   fn send(&self, command: Command) {
-    self.commands.lock().unwrap_or_else(|e| e.into_inner()).push(command);
+    self
+      .commands
+      .lock()
+      .unwrap_or_else(|e| e.into_inner())
+      .push(command);
     // Fails only if the eventfd/pipe is gone, which cannot happen while the poller lives.
     let _ = self.poller.notify();
   }
@@ -405,11 +416,12 @@ impl Reactor {
       }
 
       let now = Instant::now();
-      touched.extend(
-        timed
-          .iter()
-          .filter(|id| entries.get(id).and_then(Entry::deadline).is_some_and(|d| d <= now)),
-      );
+      touched.extend(timed.iter().filter(|id| {
+        entries
+          .get(id)
+          .and_then(Entry::deadline)
+          .is_some_and(|d| d <= now)
+      }));
 
       touched.sort_unstable();
       touched.dedup();
@@ -492,7 +504,8 @@ impl Entry {
       }
     }
     if let Some(pidfd) = &self.child.pidfd {
-      self.child_armed = sys::poller_add(poller, pidfd.as_fd(), Interest::readable(id << 1 | 1)).is_ok();
+      self.child_armed =
+        sys::poller_add(poller, pidfd.as_fd(), Interest::readable(id << 1 | 1)).is_ok();
     }
   }
 
@@ -585,7 +598,9 @@ impl Entry {
       self.next_poll = None;
       if self.status.is_none() {
         if let Some(pidfd) = &self.child.pidfd {
-          self.child_armed = poller.modify(pidfd.as_fd(), Interest::readable(id << 1 | 1)).is_ok();
+          self.child_armed = poller
+            .modify(pidfd.as_fd(), Interest::readable(id << 1 | 1))
+            .is_ok();
         }
         if !self.child_armed {
           self.next_poll = Some(now + WAITPID_POLL);

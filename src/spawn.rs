@@ -43,7 +43,8 @@ pub struct Spawned {
 const DEFAULT_PATH: &str = "/bin:/usr/bin";
 
 fn c_string(s: &str, what: &str) -> Result<CString> {
-  CString::new(s).map_err(|_| SysError::new(Errno::EINVAL, "posix_spawn").with_path(what.to_string()))
+  CString::new(s)
+    .map_err(|_| SysError::new(Errno::EINVAL, "posix_spawn").with_path(what.to_string()))
 }
 
 /// Finds `file` the way execvp does, but in the PATH of the child's environment (node-pty
@@ -74,7 +75,11 @@ pub fn resolve_program(file: &str, env: &[String], cwd: &Path) -> Result<PathBuf
       _ => {}
     }
   }
-  Err(not_found(if denied { Errno::EACCES } else { Errno::ENOENT }))
+  Err(not_found(if denied {
+    Errno::EACCES
+  } else {
+    Errno::ENOENT
+  }))
 }
 
 fn check_cwd(cwd: &str) -> Result<()> {
@@ -82,7 +87,9 @@ fn check_cwd(cwd: &str) -> Result<()> {
   match std::fs::metadata(cwd) {
     Ok(meta) if meta.is_dir() => Ok(()),
     Ok(_) => Err(fail(Errno::ENOTDIR)),
-    Err(e) => Err(fail(Errno::from_raw(e.raw_os_error().unwrap_or(libc::ENOENT)))),
+    Err(e) => Err(fail(Errno::from_raw(
+      e.raw_os_error().unwrap_or(libc::ENOENT),
+    ))),
   }
 }
 
@@ -139,7 +146,8 @@ mod tests {
     let env = vec!["PATH=/nonexistent:/usr/bin:/bin".to_string()];
     let sh = resolve_program("sh", &env, Path::new("/")).unwrap();
     assert!(sh.ends_with("sh"));
-    let err = resolve_program("sh", &["PATH=/nonexistent".to_string()], Path::new("/")).unwrap_err();
+    let err =
+      resolve_program("sh", &["PATH=/nonexistent".to_string()], Path::new("/")).unwrap_err();
     assert_eq!(err.errno, Errno::ENOENT);
     assert_eq!(err.path.as_deref(), Some("sh"));
   }

@@ -176,7 +176,9 @@ impl SpawnState {
 pub fn spawn_on_tty(req: &SpawnRequest<'_>) -> nix::Result<Pid> {
   let add_chdir = add_chdir_fn().ok_or(Errno::ENOSYS)?;
   let mut st = SpawnState::new()?;
-  let flags = i32::from(libc::POSIX_SPAWN_SETSID) | libc::POSIX_SPAWN_SETSIGMASK | libc::POSIX_SPAWN_SETSIGDEF;
+  let flags = i32::from(libc::POSIX_SPAWN_SETSID)
+    | libc::POSIX_SPAWN_SETSIGMASK
+    | libc::POSIX_SPAWN_SETSIGDEF;
 
   let argv: Vec<*mut c_char> = req
     .argv
@@ -201,9 +203,18 @@ pub fn spawn_on_tty(req: &SpawnRequest<'_>) -> nix::Result<Pid> {
     let mut all = MaybeUninit::<libc::sigset_t>::uninit();
     libc::sigfillset(all.as_mut_ptr());
 
-    check(libc::posix_spawnattr_setflags(&mut st.attr, flags as libc::c_short))?;
-    check(libc::posix_spawnattr_setsigmask(&mut st.attr, empty.as_ptr()))?;
-    check(libc::posix_spawnattr_setsigdefault(&mut st.attr, all.as_ptr()))?;
+    check(libc::posix_spawnattr_setflags(
+      &mut st.attr,
+      flags as libc::c_short,
+    ))?;
+    check(libc::posix_spawnattr_setsigmask(
+      &mut st.attr,
+      empty.as_ptr(),
+    ))?;
+    check(libc::posix_spawnattr_setsigdefault(
+      &mut st.attr,
+      all.as_ptr(),
+    ))?;
 
     check(add_chdir(&mut st.actions, req.cwd.as_ptr()))?;
     check(libc::posix_spawn_file_actions_addopen(
@@ -213,8 +224,16 @@ pub fn spawn_on_tty(req: &SpawnRequest<'_>) -> nix::Result<Pid> {
       libc::O_RDWR,
       0,
     ))?;
-    check(libc::posix_spawn_file_actions_adddup2(&mut st.actions, 0, 1))?;
-    check(libc::posix_spawn_file_actions_adddup2(&mut st.actions, 0, 2))?;
+    check(libc::posix_spawn_file_actions_adddup2(
+      &mut st.actions,
+      0,
+      1,
+    ))?;
+    check(libc::posix_spawn_file_actions_adddup2(
+      &mut st.actions,
+      0,
+      2,
+    ))?;
     if let Some(add_closefrom) = add_closefrom_fn() {
       check(add_closefrom(&mut st.actions, 3))?;
     }

@@ -37,13 +37,19 @@ fn start(cmd: &Cmd) -> (Arc<Terminal>, Receiver<Event>) {
 fn collect(term: &Terminal, rx: &Receiver<Event>) -> (Vec<u8>, ExitStatus) {
   let mut out = Vec::new();
   loop {
-    match rx.recv_timeout(Duration::from_secs(20)).expect("no exit within 20 s") {
+    match rx
+      .recv_timeout(Duration::from_secs(20))
+      .expect("no exit within 20 s")
+    {
       Event::Data(d) => {
         term.flow().consumed(d.len());
         out.extend(d);
       }
       Event::Exit(status) => {
-        assert_eq!(rx.recv_timeout(Duration::from_millis(300)), Err(RecvTimeoutError::Disconnected));
+        assert_eq!(
+          rx.recv_timeout(Duration::from_millis(300)),
+          Err(RecvTimeoutError::Disconnected)
+        );
         return (out, status);
       }
     }
@@ -70,7 +76,13 @@ fn signalled_child_reports_code_zero_and_the_signal() {
   std::thread::sleep(Duration::from_millis(50));
   term.kill(libc::SIGKILL).unwrap();
   let (_, status) = collect(&term, &rx);
-  assert_eq!(status, ExitStatus { code: 0, signal: libc::SIGKILL });
+  assert_eq!(
+    status,
+    ExitStatus {
+      code: 0,
+      signal: libc::SIGKILL
+    }
+  );
   // After the reap, kill is a no-op rather than an error or a stray signal.
   term.kill(libc::SIGTERM).unwrap();
 }
@@ -111,7 +123,10 @@ fn writes_reach_the_child_in_order() {
     .unwrap()
     .stdout;
   let got = String::from_utf8_lossy(&out);
-  assert!(got.contains(String::from_utf8_lossy(&expected).trim()), "{got:?}");
+  assert!(
+    got.contains(String::from_utf8_lossy(&expected).trim()),
+    "{got:?}"
+  );
   assert_eq!(status.code, 0);
 }
 
@@ -125,7 +140,10 @@ fn an_unconsumed_terminal_stops_being_read() {
     held += d.len();
   }
   assert!(held >= IN_FLIGHT_LIMIT, "read only {held} bytes");
-  assert!(held < IN_FLIGHT_LIMIT + CHUNK, "read {held} bytes without consumption");
+  assert!(
+    held < IN_FLIGHT_LIMIT + CHUNK,
+    "read {held} bytes without consumption"
+  );
   assert_eq!(term.flow().in_flight(), held);
   // Consuming lets reading continue.
   term.flow().consumed(held);
@@ -164,7 +182,10 @@ fn a_background_grandchild_does_not_hold_back_the_exit() {
   let started = Instant::now();
   let mut out = Vec::new();
   let status = loop {
-    match rx.recv_timeout(Duration::from_secs(4)).expect("exit held back by the grandchild") {
+    match rx
+      .recv_timeout(Duration::from_secs(4))
+      .expect("exit held back by the grandchild")
+    {
       Event::Data(d) => {
         term.flow().consumed(d.len());
         out.extend(d);
@@ -193,7 +214,10 @@ fn descriptors_return_to_baseline_after_many_terminals() {
       drop(term);
     } else {
       term.destroy();
-      while !matches!(rx.recv_timeout(Duration::from_secs(10)), Ok(Event::Exit(_)) | Err(_)) {}
+      while !matches!(
+        rx.recv_timeout(Duration::from_secs(10)),
+        Ok(Event::Exit(_)) | Err(_)
+      ) {}
     }
   }
   std::thread::sleep(Duration::from_millis(100));
