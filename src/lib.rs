@@ -5,12 +5,14 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod error;
+mod per_env;
 pub mod pty;
 pub mod reactor;
 pub mod spawn;
 mod sys;
 
 use crate::error::SysError;
+use crate::per_env::EnvTerminals;
 use crate::pty::Size;
 use crate::reactor::{Event, Terminal};
 use napi::bindgen_prelude::{Buffer, Either, Function, Object, ToNapiValue};
@@ -177,6 +179,7 @@ pub fn spawn(
     cwd: request.cwd,
     utf8: request.utf8,
   };
+  let registry = EnvTerminals::of(&env)?;
   let flow = reactor::new_flow().map_err(|e| js_error(&env, &e))?;
   let consumer = flow.clone();
   let tsfn = on_event
@@ -206,6 +209,7 @@ pub fn spawn(
       let _ = tsfn.call(ev, ThreadsafeFunctionCallMode::NonBlocking);
     }),
   );
+  registry.insert(&term);
   Ok(NativePty {
     term: Some(term),
     pid,

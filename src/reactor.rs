@@ -181,6 +181,11 @@ impl Terminal {
     term
   }
 
+  /// Unique for the life of the process.
+  pub fn id(&self) -> usize {
+    self.id
+  }
+
   pub fn pid(&self) -> i32 {
     self.child.pid.as_raw()
   }
