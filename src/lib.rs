@@ -15,7 +15,7 @@ use crate::error::SysError;
 use crate::per_env::EnvTerminals;
 use crate::pty::Size;
 use crate::reactor::{Event, Terminal};
-use napi::bindgen_prelude::{Buffer, Either, Function, Object, ToNapiValue};
+use napi::bindgen_prelude::{Buffer, BufferSlice, Either, Function, Object, ToNapiValue};
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi::{Env, Status};
 use napi_derive::napi;
@@ -169,7 +169,7 @@ impl NativePty {
 pub fn spawn(
   env: Env,
   request: SpawnRequest,
-  on_event: Function<'_, Either<Buffer, ExitInfo>, ()>,
+  on_event: Function<'_, Either<BufferSlice<'static>, ExitInfo>, ()>,
 ) -> napi::Result<NativePty> {
   let cmd = spawn::Command {
     size: size(request.cols, request.rows, 0, 0)?,
@@ -190,7 +190,10 @@ pub fn spawn(
       Ok(match ctx.value {
         Event::Data(bytes) => {
           consumer.consumed(bytes.len());
-          Either::A(Buffer::from(bytes))
+          // A copy into memory V8 allocates and counts: an external buffer over `bytes` would
+          // be invisible to the GC, which then runs too rarely to free dead chunks and lets a
+          // busy terminal grow the host's RSS by hundreds of MB.
+          Either::A(BufferSlice::copy_from(&ctx.env, &bytes)?)
         }
         Event::Exit(s) => Either::B(ExitInfo {
           exit_code: s.code,

@@ -1,0 +1,56 @@
+'use strict';
+
+// Every byte, in order, then the exit: the reactor's delivery guarantees under a busy host.
+
+const pty = require('..');
+const { exactOutput } = require('../bench/scenarios');
+const { sh, until } = require('./helpers');
+
+test('200 runs per size while the JS thread is busy 20 ms of every 40: every byte, none after exit', async () => {
+  const results = await exactOutput(pty, { runs: 200 });
+  process.stdout.write(
+    'exact output under load (node-pty-rs):\n' +
+      results.map((r) => `  N=${r.n}: ${r.exact}/${r.runs} exact, ${r.lostBytes} bytes lost, ${r.runsWithDataAfterExit} runs with data after exit\n`).join('')
+  );
+  for (const r of results) {
+    expect(r).toEqual({ n: r.n, runs: 200, exact: 200, short: 0, lostBytes: 0, maxLost: 0, runsWithDataAfterExit: 0 });
+  }
+}, 300000);
+
+test("sh -c 'sleep 30 & echo hi': hi arrives, then the exit follows promptly", async () => {
+  const term = pty.spawn('/bin/sh', ['-c', 'sleep 30 & echo hi'], {});
+  let out = '';
+  term.onData((d) => (out += d));
+  const exit = await new Promise((resolve) => term.onExit(resolve));
+  expect(out).toBe('hi\r\n');
+  expect(exit).toEqual({ exitCode: 0, signal: 0 });
+  term.destroy(); // the pty's hangup takes the background sleep with it
+});
+
+test('a grandchild that survives the hangup keeps the pty open: the exit comes anyway, its output after', async () => {
+  // Ignoring SIGHUP lets the background job outlive the shell (the session leader) with the
+  // terminal still open, so the master never reports EIO while it runs.
+  const term = pty.spawn('/bin/sh', ['-c', 'trap "" HUP; (sleep 0.5; echo later) & echo now'], {});
+  const seen = [];
+  term.onData((d) => seen.push(d));
+  term.onExit(() => seen.push('<exit>'));
+  await until(() => seen.join('').includes('later'), 10000, 'the late output');
+  expect(seen.join('')).toBe('now\r\n<exit>later\r\n');
+  term.destroy();
+});
+
+test('a child that exits while the host is blocked still gets all of its output delivered first', async () => {
+  const term = pty.spawn('/bin/sh', ['-c', 'head -c 300000 /dev/zero | tr "\\0" x'], {});
+  const end = Date.now() + 500;
+  while (Date.now() < end); // the child finishes while nothing is read into JS
+  let bytes = 0;
+  term.onData((d) => (bytes += d.length));
+  const exit = await new Promise((resolve) => term.onExit(resolve));
+  expect(bytes).toBe(300000);
+  expect(exit.exitCode).toBe(0);
+});
+
+test('data listeners added after spawn see everything (delivery starts on a later tick)', async () => {
+  const { output } = await sh('printf first');
+  expect(output).toBe('first');
+});
