@@ -38,11 +38,13 @@ export interface ExitInfo {
 }
 
 /**
- * Spawns `request.file` on a new pty. `on_event` receives, in order, a Buffer per chunk of
- * output and then one `{exitCode, signal}`. The callback does not keep the event loop alive:
- * index.js decides that.
+ * Opens a pty pair without a process: `[master, slave]`, each read and written through the
+ * reactor like a terminal; each one's "exit" is its end of file.
  */
-export declare function spawn(request: SpawnRequest, onEvent: (arg: Buffer | ExitInfo) => void): NativePty
+export declare function open(cols: number, rows: number, utf8: boolean, onMaster: EventCallback, onSlave: EventCallback): Array<NativePty>
+
+/** Spawns `request.file` on a new pty; `on_event` gets its output and then its exit. */
+export declare function spawn(request: SpawnRequest, onEvent: EventCallback): NativePty
 
 /** The spawn request, validated and defaulted by index.js. */
 export interface SpawnRequest {

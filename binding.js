@@ -836,4 +836,5 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.NativePty = nativeBinding.NativePty
+module.exports.open = nativeBinding.open
 module.exports.spawn = nativeBinding.spawn

@@ -38,6 +38,35 @@ export declare function createTerminal(
   options: IPtyForkOptions | IWindowsPtyForkOptions
 ): IPty;
 
+/**
+ * Opens a pty pair without a process (node-pty's `open`). Bytes written to `master` are read on
+ * `slave` and the other way round, through the terminal's line discipline.
+ */
+export declare function open(options?: IPtyOpenOptions): IPtyPair;
+
+export interface IPtyOpenOptions {
+  /** Default 80. */
+  cols?: number;
+  /** Default 24. */
+  rows?: number;
+  /** As in {@link IBasePtyForkOptions.encoding}: `'utf8'` by default, `null` for Buffers. */
+  encoding?: string | null;
+}
+
+/** What {@link open} returns: a terminal without a process, and both of its ends as streams. */
+export interface IPtyPair extends Omit<IPty, 'pid'> {
+  /** `null`: there is no process. */
+  readonly pid: null;
+  /** The master end: what a terminal emulator reads and writes. */
+  readonly master: import('stream').Duplex;
+  /** The slave end: what a program running in the terminal reads and writes. */
+  readonly slave: import('stream').Duplex;
+  /** The slave's path, `/dev/pts/N`. */
+  readonly ptsName: string;
+  /** Closes both ends. */
+  destroy(): void;
+}
+
 export interface IBasePtyForkOptions {
   /** Name of the terminal to be set in environment ($TERM variable). Default `env.TERM` or `'xterm'`. */
   name?: string;
@@ -129,6 +158,15 @@ export interface IPty {
   /** The title of the active process: argv[0] of the terminal's foreground process. */
   readonly process: string;
 
+  /** (node-pty-rs, as node-pty's UnixTerminal) The slave's path, `/dev/pts/N`. */
+  readonly ptsName?: string;
+
+  /**
+   * (as node-pty's UnixTerminal) The master's descriptor number, or -1 once closed. It belongs to
+   * the library: closing it yourself breaks the terminal.
+   */
+  readonly fd?: number;
+
   /**
    * (EXPERIMENTAL)
    * Whether to handle flow control. Useful to disable/re-enable flow control during runtime.
@@ -191,6 +229,12 @@ export interface IPty {
 
   /** Resumes the pty for customizable flow control. */
   resume(): void;
+
+  /**
+   * Closes the terminal: no more data is delivered, the pty is closed by the time this returns,
+   * and the program gets SIGHUP. `onExit` still fires when the program ends.
+   */
+  destroy(): void;
 }
 
 /** An object that can be disposed via a dispose function. */

@@ -5,6 +5,7 @@
  */
 
 const { Terminal } = require('./lib/terminal');
+const { PairTerminal } = require('./lib/pair');
 
 /**
  * Forks a process as a pseudoterminal.
@@ -17,8 +18,18 @@ function spawn(file, args, options) {
   return new Terminal(file, args, options);
 }
 
+/**
+ * Opens a pty pair without a process (node-pty's `open`): `master` and `slave` streams.
+ * @param {import('./index').IPtyOpenOptions} [options]
+ * @returns {import('./index').IPtyPair}
+ */
+function open(options) {
+  return new PairTerminal(options);
+}
+
 module.exports = {
   spawn,
+  open,
   /** @deprecated Use `spawn`. */
   fork: spawn,
   /** @deprecated Use `spawn`. */

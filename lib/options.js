@@ -136,6 +136,22 @@ function normalizeSpawn(file, args, opt) {
   };
 }
 
+/** `open()`'s options: size and encoding. */
+function normalizeOpen(opt) {
+  if (opt !== undefined && opt !== null && typeof opt !== 'object') throw invalidArgType('options', 'an object', opt);
+  opt = opt || {};
+  checkType('cols', opt.cols, 'number');
+  checkType('rows', opt.rows, 'number');
+  checkType('encoding', opt.encoding, 'string');
+  const encoding = encodingOf(opt.encoding);
+  return {
+    cols: cells('cols', opt.cols, DEFAULT_COLS),
+    rows: cells('rows', opt.rows, DEFAULT_ROWS),
+    encoding,
+    utf8: encoding === 'utf8' || encoding === 'utf-8',
+  };
+}
+
 /** node-pty's resize check, plus the 16-bit limit of the kernel's winsize. */
 function normalizeResize(cols, rows, pixelSize) {
   checkType('cols', cols, 'number');
@@ -161,4 +177,4 @@ function normalizeResize(cols, rows, pixelSize) {
   return { cols: Math.floor(cols), rows: Math.floor(rows), width, height };
 }
 
-module.exports = { normalizeSpawn, normalizeResize, DEFAULT_COLS, DEFAULT_ROWS };
+module.exports = { normalizeSpawn, normalizeOpen, normalizeResize, DEFAULT_COLS, DEFAULT_ROWS };

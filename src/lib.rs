@@ -162,25 +162,15 @@ impl NativePty {
   }
 }
 
-/// Spawns `request.file` on a new pty. `on_event` receives, in order, a Buffer per chunk of
-/// output and then one `{exitCode, signal}`. The callback does not keep the event loop alive:
+/// The events of one terminal, delivered to `on_event` on the JS thread: a Buffer per chunk
+/// of output, then one `{exitCode, signal}`. The callback does not keep the event loop alive:
 /// index.js decides that.
-#[napi]
-pub fn spawn(
-  env: Env,
-  request: SpawnRequest,
-  on_event: Function<'_, Either<BufferSlice<'static>, ExitInfo>, ()>,
-) -> napi::Result<NativePty> {
-  let cmd = spawn::Command {
-    size: size(request.cols, request.rows, 0, 0)?,
-    file: request.file,
-    args: request.args,
-    env: request.env,
-    cwd: request.cwd,
-    utf8: request.utf8,
-  };
-  let registry = EnvTerminals::of(&env)?;
-  let flow = reactor::new_flow().map_err(|e| js_error(&env, &e))?;
+type EventCallback<'a> = Function<'a, Either<BufferSlice<'static>, ExitInfo>, ()>;
+
+fn event_sink(
+  flow: &Arc<reactor::Flow>,
+  on_event: EventCallback<'_>,
+) -> napi::Result<reactor::Sink> {
   let consumer = flow.clone();
   let tsfn = on_event
     .build_threadsafe_function::<Event>()
@@ -201,21 +191,74 @@ pub fn spawn(
         }),
       })
     })?;
+  Ok(Box::new(move |ev| {
+    // Fails only while the environment is being torn down, when nobody is listening.
+    let _ = tsfn.call(ev, ThreadsafeFunctionCallMode::NonBlocking);
+  }))
+}
+
+impl NativePty {
+  fn new(env: &Env, term: Arc<Terminal>) -> napi::Result<NativePty> {
+    EnvTerminals::of(env)?.insert(&term);
+    Ok(NativePty {
+      pid: term.pid().unwrap_or(0),
+      pts_name: term.pts_name().to_string(),
+      term: Some(term),
+    })
+  }
+}
+
+/// Spawns `request.file` on a new pty; `on_event` gets its output and then its exit.
+#[napi]
+pub fn spawn(
+  env: Env,
+  request: SpawnRequest,
+  on_event: EventCallback<'_>,
+) -> napi::Result<NativePty> {
+  let cmd = spawn::Command {
+    size: size(request.cols, request.rows, 0, 0)?,
+    file: request.file,
+    args: request.args,
+    env: request.env,
+    cwd: request.cwd,
+    utf8: request.utf8,
+  };
+  let flow = reactor::new_flow().map_err(|e| js_error(&env, &e))?;
+  let sink = event_sink(&flow, on_event)?;
   let spawned = spawn::spawn(&cmd).map_err(|e| js_error(&env, &e))?;
-  let pid = spawned.child.pid.as_raw();
-  let pts_name = spawned.pts_name.clone();
-  let term = Terminal::start(
-    spawned,
-    flow,
-    Box::new(move |ev| {
-      // Fails only while the environment is being torn down, when nobody is listening.
-      let _ = tsfn.call(ev, ThreadsafeFunctionCallMode::NonBlocking);
-    }),
-  );
-  registry.insert(&term);
-  Ok(NativePty {
-    term: Some(term),
-    pid,
-    pts_name,
-  })
+  NativePty::new(&env, Terminal::start(spawned, flow, sink))
+}
+
+/// Opens a pty pair without a process: `[master, slave]`, each read and written through the
+/// reactor like a terminal; each one's "exit" is its end of file.
+#[napi]
+pub fn open(
+  env: Env,
+  cols: u32,
+  rows: u32,
+  utf8: bool,
+  on_master: EventCallback<'_>,
+  on_slave: EventCallback<'_>,
+) -> napi::Result<Vec<NativePty>> {
+  let err = |e: SysError| js_error(&env, &e);
+  let pair = pty::open(size(cols, rows, 0, 0)?, utf8).map_err(err)?;
+  let master_flow = reactor::new_flow().map_err(err)?;
+  let slave_flow = reactor::new_flow().map_err(err)?;
+  let master_sink = event_sink(&master_flow, on_master)?;
+  let slave_sink = event_sink(&slave_flow, on_slave)?;
+  let name = pair.pts_name;
+  let master = Terminal::start_endpoint(pair.master, name.clone(), master_flow, master_sink);
+  let master = master.map_err(err)?;
+  // The master is live from here on: if the slave cannot start, take the master down too.
+  let slave = match Terminal::start_endpoint(pair.slave, name, slave_flow, slave_sink) {
+    Ok(slave) => slave,
+    Err(e) => {
+      master.destroy();
+      return Err(err(e));
+    }
+  };
+  Ok(vec![
+    NativePty::new(&env, master)?,
+    NativePty::new(&env, slave)?,
+  ])
 }

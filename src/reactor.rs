@@ -143,13 +143,14 @@ impl ChildProc {
   }
 }
 
-/// What the binding holds for one terminal.
+/// What the binding holds for one terminal: a master with its child, or one end of a pair
+/// opened without a process (`open()`), whose "exit" is its end of file.
 #[derive(Debug)]
 pub struct Terminal {
   id: usize,
   master: OwnedFd,
   pts_name: String,
-  child: Arc<ChildProc>,
+  child: Option<Arc<ChildProc>>,
   flow: Arc<Flow>,
   reactor: &'static Reactor,
 }
@@ -163,21 +164,46 @@ impl Terminal {
       pts_name,
       child: Child { pid, pidfd },
     } = spawned;
+    let child = ChildProc {
+      pid,
+      pidfd,
+      reaped: AtomicBool::new(false),
+    };
+    Self::attach(master, pts_name, Some(Arc::new(child)), flow, sink)
+  }
+
+  /// Hands one end of a pty opened without a process (`open()`'s master or slave) to the
+  /// reactor: it is read and written like a terminal's master, and its sink gets an exit with
+  /// code 0 at end of file.
+  pub fn start_endpoint(
+    fd: OwnedFd,
+    pts_name: String,
+    flow: Arc<Flow>,
+    sink: Sink,
+  ) -> Result<Arc<Terminal>> {
+    use nix::fcntl::{fcntl, FcntlArg, OFlag};
+    let flags = OFlag::from_bits_truncate(fcntl(&fd, FcntlArg::F_GETFL).syscall("fcntl")?);
+    fcntl(&fd, FcntlArg::F_SETFL(flags | OFlag::O_NONBLOCK)).syscall("fcntl")?;
+    Ok(Self::attach(fd, pts_name, None, flow, sink))
+  }
+
+  fn attach(
+    master: OwnedFd,
+    pts_name: String,
+    child: Option<Arc<ChildProc>>,
+    flow: Arc<Flow>,
+    sink: Sink,
+  ) -> Arc<Terminal> {
     let term = Arc::new(Terminal {
       id: flow.id,
       master,
       pts_name,
-      child: Arc::new(ChildProc {
-        pid,
-        pidfd,
-        reaped: AtomicBool::new(false),
-      }),
+      child,
       flow: flow.clone(),
       reactor: flow.reactor,
     });
-    term
-      .reactor
-      .send(Command::Add(Box::new(Entry::new(term.clone(), sink))));
+    let entry = Entry::new(term.clone(), sink);
+    term.reactor.send(Command::Add(Box::new(entry)));
     term
   }
 
@@ -186,8 +212,9 @@ impl Terminal {
     self.id
   }
 
-  pub fn pid(&self) -> i32 {
-    self.child.pid.as_raw()
+  /// The child's pid; `None` for an end of a pair without a process.
+  pub fn pid(&self) -> Option<i32> {
+    self.child.as_ref().map(|c| c.pid.as_raw())
   }
 
   pub fn pts_name(&self) -> &str {
@@ -226,7 +253,7 @@ impl Terminal {
   }
 
   pub fn kill(&self, signal: i32) -> Result<()> {
-    self.child.signal(signal)
+    self.child.as_ref().map_or(Ok(()), |c| c.signal(signal))
   }
 
   #[cfg(target_os = "linux")]
@@ -244,7 +271,9 @@ impl Terminal {
     let _ = wait.recv();
     let child = self.child.clone();
     drop(self);
-    let _ = child.signal(Signal::SIGHUP as i32);
+    if let Some(child) = child {
+      let _ = child.signal(Signal::SIGHUP as i32);
+    }
   }
 }
 
@@ -454,7 +483,7 @@ impl Reactor {
 struct Entry {
   /// `None` once destroyed: the master is closed, only the child's exit remains to report.
   term: Option<Arc<Terminal>>,
-  child: Arc<ChildProc>,
+  child: Option<Arc<ChildProc>>,
   flow: Arc<Flow>,
   sink: Sink,
   queue: VecDeque<Vec<u8>>,
@@ -508,7 +537,7 @@ impl Entry {
         self.eof = true;
       }
     }
-    if let Some(pidfd) = &self.child.pidfd {
+    if let Some(pidfd) = self.pidfd() {
       self.child_armed =
         sys::poller_add(poller, pidfd.as_fd(), Interest::readable(id << 1 | 1)).is_ok();
     }
@@ -598,19 +627,23 @@ impl Entry {
   /// Brings the entry up to date after anything happened to it; `true` when it is done.
   fn settle(&mut self, poller: &Poller, now: Instant) -> bool {
     let id = self.id();
-    if self.status.is_none() && !self.child_armed {
-      self.status = self.child.try_reap();
-      self.next_poll = None;
-      if self.status.is_none() {
-        if let Some(pidfd) = &self.child.pidfd {
-          self.child_armed = poller
-            .modify(pidfd.as_fd(), Interest::readable(id << 1 | 1))
-            .is_ok();
-        }
-        if !self.child_armed {
-          self.next_poll = Some(now + WAITPID_POLL);
+    match &self.child {
+      Some(child) if self.status.is_none() && !self.child_armed => {
+        self.status = child.try_reap();
+        self.next_poll = None;
+        if self.status.is_none() {
+          if let Some(pidfd) = &child.pidfd {
+            let interest = Interest::readable(id << 1 | 1);
+            self.child_armed = poller.modify(pidfd.as_fd(), interest).is_ok();
+          }
+          if !self.child_armed {
+            self.next_poll = Some(now + WAITPID_POLL);
+          }
         }
       }
+      // An end without a process is over at end of file.
+      None if self.eof => self.status = Some(ExitStatus { code: 0, signal: 0 }),
+      _ => {}
     }
 
     if let Some(status) = self.status.filter(|_| !self.exit_sent) {
@@ -650,9 +683,13 @@ impl Entry {
     if let Some(term) = &self.term {
       let _ = poller.delete(term.master.as_fd());
     }
-    if let Some(pidfd) = &self.child.pidfd {
+    if let Some(pidfd) = self.pidfd() {
       let _ = poller.delete(pidfd.as_fd());
     }
+  }
+
+  fn pidfd(&self) -> Option<&OwnedFd> {
+    self.child.as_ref().and_then(|c| c.pidfd.as_ref())
   }
 }
 

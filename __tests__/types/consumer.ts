@@ -22,3 +22,11 @@ term.kill('SIGTERM');
 sub.dispose();
 void size;
 void title;
+
+const pair = pty.open({ cols: 80, rows: 24, encoding: null });
+pair.master.on('data', (d: Buffer) => d.length);
+pair.slave.write('hi\n');
+const nothing: null = pair.pid;
+pair.destroy();
+void nothing;
+term.destroy();
