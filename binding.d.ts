@@ -41,7 +41,7 @@ export interface ExitInfo {
  * Opens a pty pair without a process: `[master, slave]`, each read and written through the
  * reactor like a terminal; each one's "exit" is its end of file.
  */
-export declare function open(cols: number, rows: number, utf8: boolean, onMaster: EventCallback, onSlave: EventCallback): Array<NativePty>
+export declare function open(cols: number, rows: number, utf8: boolean, onMaster: (arg: Buffer | ExitInfo) => void, onSlave: (arg: Buffer | ExitInfo) => void): Array<NativePty>
 
 /** Spawns `request.file` on a new pty; `on_event` gets its output and then its exit. */
 export declare function spawn(request: SpawnRequest, onEvent: EventCallback): NativePty

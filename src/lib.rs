@@ -237,8 +237,8 @@ pub fn open(
   cols: u32,
   rows: u32,
   utf8: bool,
-  on_master: EventCallback<'_>,
-  on_slave: EventCallback<'_>,
+  on_master: Function<'_, Either<BufferSlice<'static>, ExitInfo>, ()>,
+  on_slave: Function<'_, Either<BufferSlice<'static>, ExitInfo>, ()>,
 ) -> napi::Result<Vec<NativePty>> {
   let err = |e: SysError| js_error(&env, &e);
   let pair = pty::open(size(cols, rows, 0, 0)?, utf8).map_err(err)?;
