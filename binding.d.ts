@@ -44,7 +44,7 @@ export interface ExitInfo {
 export declare function open(cols: number, rows: number, utf8: boolean, onMaster: (arg: Buffer | ExitInfo) => void, onSlave: (arg: Buffer | ExitInfo) => void): Array<NativePty>
 
 /** Spawns `request.file` on a new pty; `on_event` gets its output and then its exit. */
-export declare function spawn(request: SpawnRequest, onEvent: EventCallback): NativePty
+export declare function spawn(request: SpawnRequest, onEvent: (arg: Buffer | ExitInfo) => void): NativePty
 
 /** The spawn request, validated and defaulted by index.js. */
 export interface SpawnRequest {

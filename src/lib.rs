@@ -213,7 +213,7 @@ impl NativePty {
 pub fn spawn(
   env: Env,
   request: SpawnRequest,
-  on_event: EventCallback<'_>,
+  on_event: Function<'_, Either<BufferSlice<'static>, ExitInfo>, ()>,
 ) -> napi::Result<NativePty> {
   let cmd = spawn::Command {
     size: size(request.cols, request.rows, 0, 0)?,
