@@ -57,4 +57,7 @@ export interface SpawnRequest {
   rows: number
   /** Sets IUTF8 on the terminal. */
   utf8: boolean
+  /** Run as this user / group (takes the fork path). */
+  uid?: number
+  gid?: number
 }

@@ -227,3 +227,30 @@ test('module shape: spawn, fork and createTerminal', () => {
   expect(pty.createTerminal).toBe(pty.spawn);
   expect(path.basename(require.resolve('..'))).toBe('index.js');
 });
+
+describe('uid and gid', () => {
+  const asRoot = process.getuid() === 0 ? test : test.skip; // changing user needs privileges
+
+  asRoot('the program runs as the given user and group, with no supplementary groups', async () => {
+    const { output, exit } = await run('/bin/sh', ['-c', 'id -u; id -g; id -G'], { uid: 65534, gid: 65534, cwd: '/' });
+    expect(output).toBe('65534\r\n65534\r\n65534\r\n');
+    expect(exit.exitCode).toBe(0);
+  });
+
+  asRoot('a cwd the new user may not enter: exit 1, the cause on the exit event', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'npr-private-'));
+    fs.chmodSync(dir, 0o700);
+    try {
+      const { exit } = await run('/bin/sh', ['-c', 'pwd'], { uid: 65534, gid: 65534, cwd: dir });
+      expect(exit.exitCode).toBe(1);
+      expect(exit.error).toMatchObject({ code: 'EACCES', syscall: 'chdir', path: dir });
+    } finally {
+      fs.rmSync(dir, { recursive: true });
+    }
+  });
+
+  test("the host's own ids, or -1, change nothing", async () => {
+    const { output } = await run('/bin/sh', ['-c', 'id -u'], { uid: process.getuid(), gid: -1 });
+    expect(output).toBe(`${process.getuid()}\r\n`);
+  });
+});

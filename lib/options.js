@@ -128,8 +128,9 @@ function normalizeSpawn(file, args, opt) {
     file,
     name,
     encoding,
-    uid: opt.uid,
-    gid: opt.gid,
+    // -1 means "unset" in node-pty; unlike node-pty, 0 (root) is honoured.
+    uid: opt.uid === -1 || opt.uid === null ? undefined : opt.uid,
+    gid: opt.gid === -1 || opt.gid === null ? undefined : opt.gid,
     handleFlowControl: !!opt.handleFlowControl,
     flowControlPause: opt.flowControlPause || '\x13',
     flowControlResume: opt.flowControlResume || '\x11',

@@ -9,12 +9,6 @@ const liveness = require('./liveness');
 const { fromNative, call } = require('./errors');
 const { normalizeSpawn, normalizeResize } = require('./options');
 
-function unsupported(message) {
-  const err = new Error(message);
-  err.code = 'ERR_FEATURE_UNAVAILABLE_ON_PLATFORM';
-  return err;
-}
-
 function signalNumber(signal) {
   if (signal === undefined || signal === null) return constants.signals.SIGHUP;
   if (typeof signal === 'number' && Number.isInteger(signal) && signal > 0) return signal;
@@ -35,13 +29,9 @@ class Terminal extends EventEmitter {
   constructor(file, args, opt) {
     super();
     const o = normalizeSpawn(file, args, opt);
-    for (const id of ['uid', 'gid']) {
-      const wanted = o[id];
-      const current = id === 'uid' ? process.getuid() : process.getgid();
-      if (wanted !== undefined && wanted !== null && wanted !== -1 && wanted !== current) {
-        throw unsupported(`${id} is not supported yet: the child would run as ${current}, not ${wanted}`);
-      }
-    }
+    // Only a different user or group needs the fork path; the host's own ids are a no-op.
+    if (o.uid !== undefined && o.uid !== process.getuid()) o.request.uid = o.uid;
+    if (o.gid !== undefined && o.gid !== process.getgid()) o.request.gid = o.gid;
 
     this._onData = new EventSource();
     this._onExit = new EventSource();

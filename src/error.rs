@@ -35,11 +35,13 @@ impl SysError {
   /// Whether this is the child's program or working directory failing (what node-pty reports
   /// as exit code 1), rather than the host running out of a resource (which it throws).
   pub fn is_exec_failure(&self) -> bool {
-    matches!(self.syscall, "posix_spawn" | "chdir" | "execve")
-      && !matches!(
-        self.errno,
-        Errno::EAGAIN | Errno::ENOMEM | Errno::EMFILE | Errno::ENFILE
-      )
+    matches!(
+      self.syscall,
+      "posix_spawn" | "chdir" | "execve" | "setuid" | "setgid"
+    ) && !matches!(
+      self.errno,
+      Errno::EAGAIN | Errno::ENOMEM | Errno::EMFILE | Errno::ENFILE
+    )
   }
 }
 

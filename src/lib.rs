@@ -66,6 +66,9 @@ pub struct SpawnRequest {
   pub rows: u32,
   /// Sets IUTF8 on the terminal.
   pub utf8: bool,
+  /// Run as this user / group (takes the fork path).
+  pub uid: Option<u32>,
+  pub gid: Option<u32>,
 }
 
 /// The exit of a terminal's child, in node-pty's shape.
@@ -222,6 +225,8 @@ pub fn spawn(
     env: request.env,
     cwd: request.cwd,
     utf8: request.utf8,
+    uid: request.uid,
+    gid: request.gid,
   };
   let flow = reactor::new_flow().map_err(|e| js_error(&env, &e))?;
   let sink = event_sink(&flow, on_event)?;

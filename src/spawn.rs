@@ -21,6 +21,10 @@ pub struct Command {
   pub size: Size,
   /// The terminal's encoding is UTF-8: sets IUTF8.
   pub utf8: bool,
+  /// Run the program as this user / group. Either one takes the fork path (see
+  /// `sys::fork_on_tty`), whose cost grows with the host's memory, unlike posix_spawn's.
+  pub uid: Option<u32>,
+  pub gid: Option<u32>,
 }
 
 /// The child process, with the descriptor that reports its exit (Linux: a pidfd).
@@ -113,14 +117,26 @@ pub fn spawn(cmd: &Command) -> Result<Spawned> {
 
   let pair = pty::open(cmd.size, cmd.utf8)?;
   let tty = c_string(&pair.pts_name, "tty")?;
-  let pid = sys::spawn_on_tty(&sys::SpawnRequest {
+  let req = sys::SpawnRequest {
     program: &program_c,
     argv: &argv,
     envp: &envp,
     tty: &tty,
     cwd: &cwd,
-  })
-  .map_err(|errno| SysError::new(errno, "posix_spawn").with_path(program.to_string_lossy()))?;
+  };
+  let pid = if cmd.uid.is_none() && cmd.gid.is_none() {
+    sys::spawn_on_tty(&req)
+      .map_err(|errno| SysError::new(errno, "posix_spawn").with_path(program.to_string_lossy()))?
+  } else {
+    sys::fork_on_tty(&req, cmd.uid, cmd.gid).map_err(|e| {
+      let err = SysError::new(e.errno, e.syscall);
+      match e.syscall {
+        "chdir" => err.with_path(&cmd.cwd),
+        "execve" => err.with_path(program.to_string_lossy()),
+        _ => err,
+      }
+    })?
+  };
 
   // Linux keeps buffered output readable on the master after the last slave closes and then
   // reports EIO, so the parent's copy goes now: the master's EIO then means "child side gone".
@@ -178,6 +194,8 @@ mod tests {
       cwd: "/nonexistent/dir".into(),
       size: Size::new(80, 24),
       utf8: true,
+      uid: None,
+      gid: None,
     };
     let err = spawn(&cmd).unwrap_err();
     assert_eq!((err.errno, err.syscall), (Errno::ENOENT, "chdir"));
@@ -194,6 +212,8 @@ mod tests {
       cwd: "/".into(),
       size: Size::new(80, 24),
       utf8: true,
+      uid: None,
+      gid: None,
     };
     assert_eq!(spawn(&cmd).unwrap_err().errno, Errno::EINVAL);
   }

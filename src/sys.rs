@@ -250,3 +250,162 @@ pub fn spawn_on_tty(req: &SpawnRequest<'_>) -> nix::Result<Pid> {
     Ok(Pid::from_raw(pid))
   }
 }
+
+/// The step of the fork path's child that failed, reported to the parent with its errno.
+#[cfg(target_os = "linux")]
+const FORK_STEPS: [&str; 6] = ["setsid", "open", "setgid", "setuid", "chdir", "execve"];
+
+/// What `fork_on_tty` could not do: the child's failing step (a syscall name) and errno.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ForkError {
+  pub syscall: &'static str,
+  pub errno: Errno,
+}
+
+/// The same child as `spawn_on_tty`, but with `setgid`/`setuid` before the exec, which
+/// posix_spawn cannot express. It pays for a `fork()` of the host (page tables copied), so
+/// it is used only when a different user or group is asked for. Everything the child touches
+/// is prepared before the fork; the child makes only async-signal-safe calls.
+#[cfg(target_os = "linux")]
+pub fn fork_on_tty(
+  req: &SpawnRequest<'_>,
+  uid: Option<libc::uid_t>,
+  gid: Option<libc::gid_t>,
+) -> std::result::Result<Pid, ForkError> {
+  let fail = |syscall, errno| ForkError { syscall, errno };
+  let argv: Vec<*const c_char> = req
+    .argv
+    .iter()
+    .map(|a| a.as_ptr())
+    .chain(std::iter::once(ptr::null()))
+    .collect();
+  let envp: Vec<*const c_char> = req
+    .envp
+    .iter()
+    .map(|e| e.as_ptr())
+    .chain(std::iter::once(ptr::null()))
+    .collect();
+  let (report_rd, report_wr) =
+    nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| fail("pipe2", e))?;
+  let report_fd = report_wr.as_raw_fd();
+  // Asked here so that the child does not have to.
+  let last_signal = libc::SIGRTMAX();
+
+  // SAFETY: fork has no memory-safety preconditions; what follows in the child is below.
+  let pid = unsafe { libc::fork() };
+  if pid == 0 {
+    // SAFETY: we are the child of a multi-threaded process: `fork_child` makes only
+    // async-signal-safe calls, reads only memory prepared before the fork (which the
+    // child's copy of the address space still holds), and never returns.
+    unsafe { fork_child(req, &argv, &envp, uid, gid, report_fd, last_signal) }
+  }
+  drop(report_wr);
+  if pid < 0 {
+    return Err(fail("fork", Errno::last()));
+  }
+  let pid = Pid::from_raw(pid);
+  // The pipe closes on a successful exec (end of file); a failed step writes its index and
+  // errno first.
+  let mut report = [0u8; 8];
+  let mut got = 0;
+  while got < report.len() {
+    match nix::unistd::read(&report_rd, &mut report[got..]) {
+      Ok(0) => break,
+      Ok(n) => got += n,
+      Err(Errno::EINTR) => continue,
+      Err(_) => break,
+    }
+  }
+  if got < report.len() {
+    return Ok(pid);
+  }
+  let _ = nix::sys::wait::waitpid(pid, None); // the child has _exit'ed: reap it now
+  let step = u32::from_ne_bytes([report[0], report[1], report[2], report[3]]) as usize;
+  let errno = i32::from_ne_bytes([report[4], report[5], report[6], report[7]]);
+  Err(fail(
+    FORK_STEPS.get(step).copied().unwrap_or("fork"),
+    Errno::from_raw(errno),
+  ))
+}
+
+/// The child side of `fork_on_tty`.
+///
+/// # Safety
+/// Must be called only in the child right after `fork()`, with `argv`/`envp` NULL-terminated
+/// arrays of pointers into `req`, and `report_fd` the write end of a close-on-exec pipe.
+#[allow(clippy::too_many_arguments)]
+#[cfg(target_os = "linux")]
+unsafe fn fork_child(
+  req: &SpawnRequest<'_>,
+  argv: &[*const c_char],
+  envp: &[*const c_char],
+  uid: Option<libc::uid_t>,
+  gid: Option<libc::gid_t>,
+  report_fd: c_int,
+  last_signal: c_int,
+) -> ! {
+  let die = |step: u32| -> ! {
+    let errno = Errno::last_raw();
+    let mut report = [0u8; 8];
+    report[..4].copy_from_slice(&step.to_ne_bytes());
+    report[4..].copy_from_slice(&errno.to_ne_bytes());
+    // SAFETY: write and _exit are async-signal-safe; `report` is on this stack.
+    unsafe {
+      libc::write(report_fd, report.as_ptr().cast(), report.len());
+      libc::_exit(127)
+    }
+  };
+  // SAFETY: each call below is async-signal-safe and gets pointers to live, NUL-terminated
+  // strings or to stack values; close_range leaves 0-2 and the report pipe (closed by exec).
+  unsafe {
+    let mut set = MaybeUninit::<libc::sigset_t>::uninit();
+    libc::sigemptyset(set.as_mut_ptr());
+    libc::sigprocmask(libc::SIG_SETMASK, set.as_ptr(), ptr::null_mut());
+    for sig in 1..=last_signal {
+      libc::signal(sig, libc::SIG_DFL);
+    }
+    if libc::setsid() < 0 {
+      die(0);
+    }
+    // A session leader without a terminal acquires the first tty it opens.
+    let tty = libc::open(req.tty.as_ptr(), libc::O_RDWR);
+    if tty < 0 {
+      die(1);
+    }
+    for target in 0..3 {
+      if tty != target {
+        libc::dup2(tty, target);
+      }
+    }
+    if tty > 2 {
+      libc::close(tty);
+    }
+    if let Some(gid) = gid {
+      if libc::geteuid() == 0 {
+        libc::setgroups(1, &gid);
+      }
+      if libc::setgid(gid) < 0 {
+        die(2);
+      }
+    }
+    if let Some(uid) = uid {
+      if libc::setuid(uid) < 0 {
+        die(3);
+      }
+    }
+    if libc::chdir(req.cwd.as_ptr()) < 0 {
+      die(4);
+    }
+    if report_fd > 3 {
+      libc::syscall(libc::SYS_close_range, 3u32, (report_fd - 1) as u32, 0u32);
+    }
+    libc::syscall(
+      libc::SYS_close_range,
+      (report_fd + 1) as u32,
+      u32::MAX,
+      0u32,
+    );
+    libc::execve(req.program.as_ptr(), argv.as_ptr(), envp.as_ptr());
+    die(5)
+  }
+}

@@ -17,6 +17,8 @@ fn sh(script: &str) -> Cmd {
     cwd: "/".into(),
     size: Size::new(80, 24),
     utf8: true,
+    uid: None,
+    gid: None,
   }
 }
 
