@@ -19,7 +19,7 @@ use napi::bindgen_prelude::{Buffer, BufferSlice, Either, Function, Object, ToNap
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi::{Env, Status};
 use napi_derive::napi;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Turns a core error into a JS `Error` carrying `code` (`'ENOENT'`), `errno` (negative, as
 /// Node's own errors), `syscall` and, where one applies, `path`.
@@ -170,33 +170,67 @@ impl NativePty {
 /// index.js decides that.
 type EventCallback<'a> = Function<'a, Either<BufferSlice<'static>, ExitInfo>, ()>;
 
+/// Output read for one terminal that the JS thread has not taken yet. At most one callback is
+/// queued for it: while the JS thread is busy, chunks merge here instead of queueing one call
+/// each, so a loaded host gets fewer, larger chunks.
+#[derive(Default)]
+struct Pending {
+  bytes: Vec<u8>,
+  queued: bool,
+}
+
+/// What crosses to the JS thread; data travels through `Pending`.
+enum Delivery {
+  Data,
+  Exit(reactor::ExitStatus),
+}
+
 fn event_sink(
   flow: &Arc<reactor::Flow>,
   on_event: EventCallback<'_>,
 ) -> napi::Result<reactor::Sink> {
   let consumer = flow.clone();
+  let pending = Arc::new(Mutex::new(Pending::default()));
+  let taken = pending.clone();
   let tsfn = on_event
-    .build_threadsafe_function::<Event>()
+    .build_threadsafe_function::<Delivery>()
     .callee_handled::<false>()
     .weak::<true>()
     .build_callback(move |ctx| {
       Ok(match ctx.value {
-        Event::Data(bytes) => {
+        Delivery::Data => {
+          let bytes = {
+            let mut p = taken.lock().unwrap_or_else(|e| e.into_inner());
+            p.queued = false;
+            std::mem::take(&mut p.bytes)
+          };
           consumer.consumed(bytes.len());
           // A copy into memory V8 allocates and counts: an external buffer over `bytes` would
           // be invisible to the GC, which then runs too rarely to free dead chunks and lets a
           // busy terminal grow the host's RSS by hundreds of MB.
           Either::A(BufferSlice::copy_from(&ctx.env, &bytes)?)
         }
-        Event::Exit(s) => Either::B(ExitInfo {
+        Delivery::Exit(s) => Either::B(ExitInfo {
           exit_code: s.code,
           signal: s.signal,
         }),
       })
     })?;
-  Ok(Box::new(move |ev| {
-    // Fails only while the environment is being torn down, when nobody is listening.
-    let _ = tsfn.call(ev, ThreadsafeFunctionCallMode::NonBlocking);
+  // A call fails only while the environment is being torn down, when nobody is listening.
+  Ok(Box::new(move |ev| match ev {
+    Event::Data(bytes) => {
+      let mut p = pending.lock().unwrap_or_else(|e| e.into_inner());
+      p.bytes.extend_from_slice(bytes);
+      if !p.queued {
+        p.queued = true;
+        drop(p);
+        let _ = tsfn.call(Delivery::Data, ThreadsafeFunctionCallMode::NonBlocking);
+      }
+    }
+    // Queued after every data call made so far, so it reaches JS after all the output.
+    Event::Exit(s) => {
+      let _ = tsfn.call(Delivery::Exit(s), ThreadsafeFunctionCallMode::NonBlocking);
+    }
   }))
 }
 

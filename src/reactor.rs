@@ -45,15 +45,16 @@ pub struct ExitStatus {
   pub signal: i32,
 }
 
-/// What a terminal's sink receives, in order: data chunks, then one exit.
+/// What a terminal's sink receives, in order: data chunks, then one exit. The data is
+/// borrowed from the reactor's read buffer: a sink copies what it keeps.
 #[derive(Debug, PartialEq, Eq)]
-pub enum Event {
-  Data(Vec<u8>),
+pub enum Event<'a> {
+  Data(&'a [u8]),
   Exit(ExitStatus),
 }
 
 /// Receives a terminal's events on the reactor thread; it must not block.
-pub type Sink = Box<dyn FnMut(Event) + Send>;
+pub type Sink = Box<dyn for<'a> FnMut(Event<'a>) + Send>;
 
 /// The accounting of bytes handed to a sink but not yet consumed. The binding reports
 /// consumption from the thread that consumes (the JS thread).
@@ -581,7 +582,7 @@ impl Entry {
     }
     if filled > 0 {
       self.flow.charge(filled);
-      (self.sink)(Event::Data(buf[..filled].to_vec()));
+      (self.sink)(Event::Data(&buf[..filled]));
     }
   }
 

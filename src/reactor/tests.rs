@@ -22,32 +22,42 @@ fn sh(script: &str) -> Cmd {
   }
 }
 
-fn start(cmd: &Cmd) -> (Arc<Terminal>, Receiver<Event>) {
+/// The events as the tests keep them: owned.
+#[derive(Debug, PartialEq, Eq)]
+enum Ev {
+  Data(Vec<u8>),
+  Exit(ExitStatus),
+}
+
+fn start(cmd: &Cmd) -> (Arc<Terminal>, Receiver<Ev>) {
   let (tx, rx) = channel();
   let flow = new_flow().unwrap();
   let term = Terminal::start(
     spawn(cmd).unwrap(),
     flow,
     Box::new(move |ev| {
-      let _ = tx.send(ev);
+      let _ = tx.send(match ev {
+        Event::Data(d) => Ev::Data(d.to_vec()),
+        Event::Exit(s) => Ev::Exit(s),
+      });
     }),
   );
   (term, rx)
 }
 
 /// Collects everything up to the exit, consuming as it goes; panics on anything after it.
-fn collect(term: &Terminal, rx: &Receiver<Event>) -> (Vec<u8>, ExitStatus) {
+fn collect(term: &Terminal, rx: &Receiver<Ev>) -> (Vec<u8>, ExitStatus) {
   let mut out = Vec::new();
   loop {
     match rx
       .recv_timeout(Duration::from_secs(20))
       .expect("no exit within 20 s")
     {
-      Event::Data(d) => {
+      Ev::Data(d) => {
         term.flow().consumed(d.len());
         out.extend(d);
       }
-      Event::Exit(status) => {
+      Ev::Exit(status) => {
         assert_eq!(
           rx.recv_timeout(Duration::from_millis(300)),
           Err(RecvTimeoutError::Disconnected)
@@ -138,7 +148,7 @@ fn an_unconsumed_terminal_stops_being_read() {
   let (term, rx) = start(&sh("exec yes"));
   std::thread::sleep(Duration::from_millis(500));
   let mut held = 0;
-  while let Ok(Event::Data(d)) = rx.try_recv() {
+  while let Ok(Ev::Data(d)) = rx.try_recv() {
     held += d.len();
   }
   assert!(held >= IN_FLIGHT_LIMIT, "read only {held} bytes");
@@ -150,7 +160,7 @@ fn an_unconsumed_terminal_stops_being_read() {
   // Consuming lets reading continue.
   term.flow().consumed(held);
   match rx.recv_timeout(Duration::from_secs(5)) {
-    Ok(Event::Data(d)) => assert!(!d.is_empty()),
+    Ok(Ev::Data(d)) => assert!(!d.is_empty()),
     other => panic!("expected more data, got {other:?}"),
   }
   term.kill(libc::SIGKILL).unwrap();
@@ -170,7 +180,7 @@ fn destroy_closes_the_master_and_still_reaps() {
   let link = std::fs::read_link(format!("/proc/self/fd/{master}"));
   assert!(link.map_or(true, |l| l != std::path::Path::new("/dev/ptmx")));
   match rx.recv_timeout(Duration::from_secs(10)) {
-    Ok(Event::Exit(s)) => assert_eq!(s.signal, libc::SIGHUP),
+    Ok(Ev::Exit(s)) => assert_eq!(s.signal, libc::SIGHUP),
     other => panic!("expected the exit after destroy, got {other:?}"),
   }
   std::thread::sleep(Duration::from_millis(50));
@@ -188,11 +198,11 @@ fn a_background_grandchild_does_not_hold_back_the_exit() {
       .recv_timeout(Duration::from_secs(4))
       .expect("exit held back by the grandchild")
     {
-      Event::Data(d) => {
+      Ev::Data(d) => {
         term.flow().consumed(d.len());
         out.extend(d);
       }
-      Event::Exit(s) => break s,
+      Ev::Exit(s) => break s,
     }
   };
   assert!(started.elapsed() < Duration::from_secs(4));
@@ -218,7 +228,7 @@ fn descriptors_return_to_baseline_after_many_terminals() {
       term.destroy();
       while !matches!(
         rx.recv_timeout(Duration::from_secs(10)),
-        Ok(Event::Exit(_)) | Err(_)
+        Ok(Ev::Exit(_)) | Err(_)
       ) {}
     }
   }

@@ -1,0 +1,302 @@
+'use strict';
+
+// npm run bench [-- --rounds N] [-- --write]
+//
+// node-pty-rs, node-pty 1.1.0 and @lydell/node-pty 1.1.0 side by side in one run: every
+// measurement in a fresh process, libraries alternating within each round, medians over the
+// rounds, ratios to node-pty-rs. --write saves bench/RESULTS.md and bench/spawn-cost.svg.
+
+const { execFileSync, spawnSync } = require('child_process');
+const crypto = require('crypto');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+
+const LIBRARIES = ['node-pty-rs', 'node-pty', '@lydell/node-pty'];
+const HEAPS_GIB = [0, 1, 2];
+const argValue = (name, fallback) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const ROUNDS = argValue('--rounds', 3);
+const SPAWNS = argValue('--spawns', 30);
+const KEYSTROKES = argValue('--keystrokes', 2000);
+const TERMINALS = argValue('--terminals', 1000);
+const THROUGHPUT_BYTES = 100 * 1000 * 1000;
+const WRITE = process.argv.includes('--write');
+
+const median = (xs) => {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN;
+};
+const rotate = (xs, k) => xs.map((_, i) => xs[(i + k) % xs.length]);
+const fmt = (x, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
+const ratio = (x, ours) => (Number.isFinite(x) && Number.isFinite(ours) && ours !== 0 ? `${(x / ours).toFixed(1)}x` : 'n/a');
+
+function measure(library, args, timeoutMs = 300000) {
+  const r = spawnSync(process.execPath, ['--expose-gc', path.join(__dirname, 'measure.js'), library, ...args.map(String)], {
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    killSignal: 'SIGKILL',
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  if (r.status !== 0 || !r.stdout) {
+    const why = r.error && r.error.code === 'ETIMEDOUT' ? `timed out after ${timeoutMs / 1000} s` : (r.stderr || '').trim().split('\n').pop();
+    process.stderr.write(`  ${library} ${args.join(' ')}: ${why || `exit ${r.status}`}\n`);
+    return null;
+  }
+  return JSON.parse(r.stdout);
+}
+
+const log = (s) => process.stderr.write(`${s}\n`);
+
+/** Median of each numeric field over the rounds. */
+function medianOf(results) {
+  const ok = results.filter(Boolean);
+  if (!ok.length) return null;
+  const out = {};
+  for (const key of Object.keys(ok[0])) out[key] = median(ok.map((r) => r[key]));
+  return out;
+}
+
+function runSpawn() {
+  const table = {}; // heap -> library -> result
+  for (const heap of HEAPS_GIB) {
+    table[heap] = {};
+    const rounds = Object.fromEntries(LIBRARIES.map((l) => [l, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const library of rotate(LIBRARIES, round)) {
+        log(`spawn: ${heap} GiB heap, round ${round + 1}, ${library}`);
+        rounds[library].push(measure(library, ['spawn', heap, SPAWNS]));
+      }
+    }
+    for (const library of LIBRARIES) table[heap][library] = medianOf(rounds[library]);
+  }
+  return table;
+}
+
+function buildNativeReader() {
+  const dir = path.join(__dirname, 'native-reader');
+  execFileSync('cargo', ['build', '--release', '--quiet', '--manifest-path', path.join(dir, 'Cargo.toml')], { stdio: 'inherit' });
+  return path.join(dir, 'target', 'release', 'native-reader');
+}
+
+/** 100 MB of letters and digits: no byte the tty's output processing changes. */
+function throughputFile() {
+  const file = path.join(os.tmpdir(), `npr-bench-${THROUGHPUT_BYTES}.txt`);
+  if (!fs.existsSync(file) || fs.statSync(file).size !== THROUGHPUT_BYTES) {
+    const alphabet = Buffer.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789');
+    const fd = fs.openSync(file, 'w');
+    const block = Buffer.alloc(1024 * 1024);
+    for (let written = 0; written < THROUGHPUT_BYTES; written += block.length) {
+      const random = crypto.randomBytes(block.length);
+      for (let i = 0; i < block.length; i++) block[i] = alphabet[random[i] % alphabet.length];
+      fs.writeSync(fd, block, 0, Math.min(block.length, THROUGHPUT_BYTES - written));
+    }
+    fs.closeSync(fd);
+  }
+  return file;
+}
+
+function runThroughput() {
+  const reader = buildNativeReader();
+  const file = throughputFile();
+  const rounds = Object.fromEntries(['native', ...LIBRARIES].map((l) => [l, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    log(`throughput: round ${round + 1}, native reader`);
+    const native = JSON.parse(execFileSync(reader, [file], { encoding: 'utf8' }));
+    rounds.native.push({ mbPerSec: native.bytes / 1e6 / native.seconds, lost: THROUGHPUT_BYTES - native.bytes });
+    for (const library of rotate(LIBRARIES, round)) {
+      log(`throughput: round ${round + 1}, ${library}`);
+      rounds[library].push(measure(library, ['throughput', file, THROUGHPUT_BYTES]));
+    }
+  }
+  return Object.fromEntries(Object.entries(rounds).map(([l, rs]) => [l, medianOf(rs)]));
+}
+
+function runLatency() {
+  const rounds = Object.fromEntries(LIBRARIES.map((l) => [l, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const library of rotate(LIBRARIES, round)) {
+      log(`latency: round ${round + 1}, ${library}`);
+      rounds[library].push(measure(library, ['latency', KEYSTROKES]));
+    }
+  }
+  return Object.fromEntries(Object.entries(rounds).map(([l, rs]) => [l, medianOf(rs)]));
+}
+
+function runScale() {
+  const rounds = Object.fromEntries(LIBRARIES.map((l) => [l, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const library of rotate(LIBRARIES, round)) {
+      log(`scale: round ${round + 1}, ${library}`);
+      rounds[library].push(measure(library, ['scale', TERMINALS]));
+    }
+  }
+  return Object.fromEntries(Object.entries(rounds).map(([l, rs]) => [l, medianOf(rs)]));
+}
+
+function spawnTable(spawn) {
+  const rows = [];
+  for (const heap of HEAPS_GIB) {
+    const ours = spawn[heap]['node-pty-rs'] || {};
+    for (const library of LIBRARIES) {
+      const r = spawn[heap][library] || {};
+      rows.push(
+        `| ${heap} GiB | ${library} | ${fmt(r.blockedMs, 3)} | ${ratio(r.blockedMs, ours.blockedMs)} | ${fmt(r.spawnToExitMs, 3)} | ${ratio(r.spawnToExitMs, ours.spawnToExitMs)} |`
+      );
+    }
+  }
+  return [
+    `### 1. Spawn: \`/bin/true\`, median of ${SPAWNS} spawns per process, median over ${ROUNDS} rounds`,
+    '',
+    '| host heap (resident) | library | ms blocked in spawn() | vs node-pty-rs | ms spawn to exit | vs node-pty-rs |',
+    '|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
+function throughputTable(tp) {
+  const native = tp.native || {};
+  const rows = ['native', ...LIBRARIES].map((l) => {
+    const r = tp[l] || {};
+    const name = l === 'native' ? 'native reader (Rust, blocking reads)' : l;
+    return `| ${name} | ${fmt(r.mbPerSec, 1)} | ${fmt(r.mbPerSec / native.mbPerSec, 2)} | ${Number.isFinite(r.lost) ? r.lost : 'n/a'} |`;
+  });
+  return [
+    `### 2. Throughput: \`cat\` of a 100 MB file, Buffers (\`encoding: null\`), median over ${ROUNDS} rounds`,
+    '',
+    '| reader | MB/s received | of native reader | bytes lost |',
+    '|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
+function latencyTable(lat) {
+  const ours = lat['node-pty-rs'] || {};
+  const rows = LIBRARIES.map((l) => {
+    const r = lat[l] || {};
+    return `| ${l} | ${fmt(r.p50us, 0)} | ${ratio(r.p50us, ours.p50us)} | ${fmt(r.p99us, 0)} | ${ratio(r.p99us, ours.p99us)} |`;
+  });
+  return [
+    `### 3. Latency: keystroke round trip through a raw-mode \`cat\`, ${KEYSTROKES} keystrokes, median over ${ROUNDS} rounds`,
+    '',
+    '| library | p50 µs | vs node-pty-rs | p99 µs | vs node-pty-rs |',
+    '|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
+function scaleTable(sc) {
+  const ours = sc['node-pty-rs'] || {};
+  const rows = LIBRARIES.map((l) => {
+    const r = sc[l] || {};
+    return `| ${l} | ${fmt(r.threadsAdded, 0)} | ${fmt(r.rssPerTerminalKiB, 1)} | ${ratio(r.rssPerTerminalKiB, ours.rssPerTerminalKiB)} | ${fmt(r.spawnAllMs, 0)} | ${fmt(r.killToLastExitMs, 0)} |`;
+  });
+  return [
+    `### 4. Scale: ${TERMINALS} concurrent terminals (\`cat\` waiting for input), median over ${ROUNDS} rounds`,
+    '',
+    '| library | OS threads added | host RSS per terminal, KiB | vs node-pty-rs | ms to spawn all | ms from kill of all to the last onExit |',
+    '|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
+function targets({ spawn, tp, lat, sc }) {
+  const ours2 = spawn[2]['node-pty-rs'] || {};
+  const np2 = spawn[2]['node-pty'] || {};
+  const ourTp = tp['node-pty-rs'] || {};
+  const ourLat = lat['node-pty-rs'] || {};
+  const npLat = lat['node-pty'] || {};
+  const ourSc = sc['node-pty-rs'] || {};
+  const npSc = sc['node-pty'] || {};
+  const check = (ok, text) => `| ${ok ? 'met' : '**missed**'} | ${text} |`;
+  return [
+    '### Targets',
+    '',
+    '| | target and measurement |',
+    '|---|---|',
+    check(ours2.blockedMs <= 1, `blocked in spawn() at 2 GiB <= 1 ms: ${fmt(ours2.blockedMs, 3)} ms`),
+    check(np2.blockedMs / ours2.blockedMs >= 20, `>= 20x lower than node-pty's at 2 GiB: ${ratio(np2.blockedMs, ours2.blockedMs)}`),
+    check(ourTp.mbPerSec / tp.native.mbPerSec >= 0.95 && ourTp.lost === 0, `throughput >= 0.95 of the native reader, nothing lost: ${fmt(ourTp.mbPerSec / tp.native.mbPerSec, 2)}, ${ourTp.lost} bytes lost`),
+    check(ourLat.p50us <= npLat.p50us, `keystroke p50 no worse than node-pty's: ${fmt(ourLat.p50us, 0)} µs vs ${fmt(npLat.p50us, 0)} µs`),
+    check(ourLat.p99us <= 2 * ourLat.p50us, `keystroke p99 <= 2x our p50: ${fmt(ourLat.p99us, 0)} µs vs 2 x ${fmt(ourLat.p50us, 0)} µs`),
+    check(ourSc.threadsAdded <= 2, `${TERMINALS} terminals add <= 2 threads: ${fmt(ourSc.threadsAdded, 0)}`),
+    check(ourSc.rssPerTerminalKiB <= npSc.rssPerTerminalKiB, `RSS per terminal no more than node-pty's: ${fmt(ourSc.rssPerTerminalKiB, 1)} KiB vs ${fmt(npSc.rssPerTerminalKiB, 1)} KiB`),
+  ].join('\n');
+}
+
+/** Spawn cost against host heap size, one line per library. */
+function spawnChart(spawn) {
+  const W = 640;
+  const H = 400;
+  const m = { l: 70, r: 190, t: 40, b: 60 };
+  const colors = { 'node-pty-rs': '#d9480f', 'node-pty': '#1c7ed6', '@lydell/node-pty': '#2f9e44' };
+  const maxY = Math.max(1, ...HEAPS_GIB.flatMap((h) => LIBRARIES.map((l) => (spawn[h][l] || {}).blockedMs || 0))) * 1.1;
+  const x = (heap) => m.l + (heap / HEAPS_GIB[HEAPS_GIB.length - 1]) * (W - m.l - m.r);
+  const y = (ms) => H - m.b - (ms / maxY) * (H - m.t - m.b);
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="12">`,
+    `<rect width="${W}" height="${H}" fill="white"/>`,
+    `<text x="${W / 2 - 60}" y="22" font-size="14" text-anchor="middle">Time blocked inside spawn() vs host heap</text>`,
+    `<line x1="${m.l}" y1="${H - m.b}" x2="${W - m.r}" y2="${H - m.b}" stroke="black"/>`,
+    `<line x1="${m.l}" y1="${m.t}" x2="${m.l}" y2="${H - m.b}" stroke="black"/>`,
+    `<text x="${(m.l + W - m.r) / 2}" y="${H - 20}" text-anchor="middle">host heap, GiB (resident, touched)</text>`,
+    `<text x="18" y="${(m.t + H - m.b) / 2}" transform="rotate(-90 18 ${(m.t + H - m.b) / 2})" text-anchor="middle">ms blocked in spawn() (median)</text>`,
+  ];
+  for (const heap of HEAPS_GIB) {
+    parts.push(`<text x="${x(heap)}" y="${H - m.b + 18}" text-anchor="middle">${heap}</text>`);
+  }
+  for (let i = 0; i <= 4; i++) {
+    const v = (maxY / 4) * i;
+    parts.push(`<line x1="${m.l - 4}" y1="${y(v)}" x2="${W - m.r}" y2="${y(v)}" stroke="#e9ecef"/>`);
+    parts.push(`<text x="${m.l - 8}" y="${y(v) + 4}" text-anchor="end">${v.toFixed(v < 10 ? 1 : 0)}</text>`);
+  }
+  LIBRARIES.forEach((library, i) => {
+    const pts = HEAPS_GIB.map((h) => [x(h), y((spawn[h][library] || {}).blockedMs || 0)]);
+    parts.push(`<polyline fill="none" stroke="${colors[library]}" stroke-width="2.5" points="${pts.map((p) => p.join(',')).join(' ')}"/>`);
+    for (const [px, py] of pts) parts.push(`<circle cx="${px}" cy="${py}" r="4" fill="${colors[library]}"/>`);
+    const last = spawn[HEAPS_GIB[HEAPS_GIB.length - 1]][library] || {};
+    parts.push(`<rect x="${W - m.r + 20}" y="${m.t + 20 + i * 24 - 9}" width="12" height="12" fill="${colors[library]}"/>`);
+    parts.push(`<text x="${W - m.r + 38}" y="${m.t + 20 + i * 24 + 2}">${library} (${fmt(last.blockedMs, 2)} ms)</text>`);
+  });
+  parts.push('</svg>');
+  return parts.join('\n') + '\n';
+}
+
+function main() {
+  const started = new Date().toISOString();
+  const header = `node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0].model}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Linux ${os.release()}, ${started}`;
+  log(header);
+  const spawn = runSpawn();
+  const tp = runThroughput();
+  const lat = runLatency();
+  const sc = runScale();
+  const report = [
+    '# Benchmark results',
+    '',
+    `Made with \`npm run bench -- --write\` (bench/bench.js): ${header}.`,
+    `Every measurement runs in a fresh Node process; within each round the libraries alternate; the tables show medians over the rounds.`,
+    '',
+    targets({ spawn, tp, lat, sc }),
+    '',
+    spawnTable(spawn),
+    '',
+    '![spawn cost against host heap](spawn-cost.svg)',
+    '',
+    throughputTable(tp),
+    '',
+    latencyTable(lat),
+    '',
+    scaleTable(sc),
+    '',
+  ].join('\n');
+  process.stdout.write(report);
+  if (WRITE) {
+    fs.writeFileSync(path.join(__dirname, 'RESULTS.md'), report);
+    fs.writeFileSync(path.join(__dirname, 'spawn-cost.svg'), spawnChart(spawn));
+    log('wrote bench/RESULTS.md and bench/spawn-cost.svg');
+  }
+}
+
+main();
