@@ -15,6 +15,8 @@ export declare class NativePty {
   get ptsName(): string
   /** The master's descriptor number while this object holds it, else -1. */
   get fd(): number
+  /** The child's pidfd number while this object holds the terminal, else -1. */
+  get pidfd(): number
   /** Queues bytes for the child; never blocks. */
   write(data: Buffer): void
   setPaused(paused: boolean): void
@@ -42,6 +44,25 @@ export interface ExitInfo {
  * reactor like a terminal; each one's "exit" is its end of file.
  */
 export declare function open(cols: number, rows: number, utf8: boolean, onMaster: (arg: Buffer | ExitInfo) => void, onSlave: (arg: Buffer | ExitInfo) => void): Array<NativePty>
+
+/** The system's pty pool, where the platform tells. */
+export declare function ptyPool(): PtyPoolInfo | null
+
+/** The system's pty pool. */
+export interface PtyPoolInfo {
+  inUse: number
+  max: number
+}
+
+/** The reactor's state. */
+export interface ReactorInfo {
+  /** Whether its thread has been started (by the first terminal). */
+  started: boolean
+  /** Terminals it still tracks, including destroyed ones whose program has not exited yet. */
+  tracked: number
+}
+
+export declare function reactorStats(): ReactorInfo
 
 /** Spawns `request.file` on a new pty; `on_event` gets its output and then its exit. */
 export declare function spawn(request: SpawnRequest, onEvent: (arg: Buffer | ExitInfo) => void): NativePty

@@ -837,4 +837,6 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.NativePty = nativeBinding.NativePty
 module.exports.open = nativeBinding.open
+module.exports.ptyPool = nativeBinding.ptyPool
+module.exports.reactorStats = nativeBinding.reactorStats
 module.exports.spawn = nativeBinding.spawn

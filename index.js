@@ -6,6 +6,7 @@
 
 const { Terminal } = require('./lib/terminal');
 const { PairTerminal } = require('./lib/pair');
+const { diagnostics, leaks, assertNoLeaks } = require('./lib/diagnostics');
 
 /**
  * Forks a process as a pseudoterminal.
@@ -30,6 +31,9 @@ function open(options) {
 module.exports = {
   spawn,
   open,
+  diagnostics,
+  leaks,
+  assertNoLeaks,
   /** @deprecated Use `spawn`. */
   fork: spawn,
   /** @deprecated Use `spawn`. */

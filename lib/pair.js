@@ -6,6 +6,7 @@ const native = require('../binding.js');
 const { EventSource } = require('./events');
 const { call } = require('./errors');
 const liveness = require('./liveness');
+const registry = require('./diagnostics');
 const { normalizeOpen, normalizeResize } = require('./options');
 
 /**
@@ -69,6 +70,9 @@ class PairTerminal extends EventEmitter {
     this.master._attach(master);
     this.slave._attach(slave);
     this._masterHandle = master;
+    this._slaveHandle = slave;
+    this._spawnedAt = registry.callerStack();
+    this._started = Date.now();
     this._ptsName = master.ptsName;
     this._fd = master.fd;
     if (o.encoding !== null) {
@@ -78,10 +82,12 @@ class PairTerminal extends EventEmitter {
 
     // The pair holds the event loop open until both ends are closed, as node-pty's sockets do.
     liveness.hold();
+    registry.track(this);
     let open = 2;
     const closed = () => {
       if (--open === 0) {
         liveness.release();
+        registry.untrack(this);
         this.emit('close');
       }
     };
@@ -96,6 +102,23 @@ class PairTerminal extends EventEmitter {
         if (this.listenerCount('error') > 0) this.emit('error', err);
       });
     }
+  }
+
+  /** What diagnostics() and leaks() report about this pair. */
+  _describe() {
+    const ends = [this._masterHandle, this._slaveHandle];
+    return {
+      pid: null,
+      ptsName: this._ptsName,
+      file: '(open)',
+      args: [],
+      ageMs: Date.now() - this._started,
+      bytesIn: this.master.bytesWritten || 0,
+      bytesOut: this.master.bytesRead || 0,
+      paused: this.master.isPaused(),
+      descriptors: ends.map((h) => h.fd).filter((fd) => fd >= 0),
+      spawnedAt: this._spawnedAt,
+    };
   }
 
   get onData() {

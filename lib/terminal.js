@@ -7,6 +7,7 @@ const native = require('../binding.js');
 const { EventSource } = require('./events');
 const liveness = require('./liveness');
 const { fromNative, call } = require('./errors');
+const registry = require('./diagnostics');
 const { normalizeSpawn, normalizeResize } = require('./options');
 
 function signalNumber(signal) {
@@ -36,6 +37,11 @@ class Terminal extends EventEmitter {
     this._onData = new EventSource();
     this._onExit = new EventSource();
     this._file = o.file;
+    this._args = o.request.args;
+    this._spawnedAt = registry.callerStack();
+    this._started = Date.now();
+    this._bytesIn = 0;
+    this._bytesOut = 0;
     this._name = o.name;
     this._cols = o.request.cols;
     this._rows = o.request.rows;
@@ -66,6 +72,24 @@ class Terminal extends EventEmitter {
     }
     this._pid = this._native.pid;
     this._ptsName = this._native.ptsName;
+    registry.track(this);
+  }
+
+  /** What diagnostics() and leaks() report about this terminal. */
+  _describe() {
+    const descriptors = this._native ? [this._native.fd, this._native.pidfd].filter((fd) => fd >= 0) : [];
+    return {
+      pid: this._pid,
+      ptsName: this._ptsName,
+      file: this._file,
+      args: this._args,
+      ageMs: Date.now() - this._started,
+      bytesIn: this._bytesIn,
+      bytesOut: this._bytesOut,
+      paused: this._paused,
+      descriptors,
+      spawnedAt: this._spawnedAt,
+    };
   }
 
   /**
@@ -98,6 +122,7 @@ class Terminal extends EventEmitter {
       this._finish(ev);
       return;
     }
+    this._bytesOut += ev.length;
     const data = this._decoder ? this._decoder.write(ev) : ev;
     if (data.length > 0) this._emitData(data);
   }
@@ -114,6 +139,7 @@ class Terminal extends EventEmitter {
       const tail = this._decoder.end();
       if (tail.length > 0) this._emitData(tail);
     }
+    registry.untrack(this);
     if (this._native) this._native.release();
     this._letGo();
     const event = { exitCode: exit.exitCode, signal: exit.signal };
@@ -189,7 +215,10 @@ class Terminal extends EventEmitter {
       err.code = 'ERR_INVALID_ARG_TYPE';
       throw err;
     }
-    if (this._live()) this._native.write(bytes);
+    if (this._live()) {
+      this._bytesIn += bytes.length;
+      this._native.write(bytes);
+    }
   }
 
   resize(cols, rows, pixelSize) {
@@ -229,6 +258,7 @@ class Terminal extends EventEmitter {
   destroy() {
     if (this._destroyed) return;
     this._destroyed = true;
+    registry.untrack(this);
     this._pending = this._pending.filter((ev) => !Buffer.isBuffer(ev));
     if (this._native && !this._exited) this._native.destroy();
     this._letGo();

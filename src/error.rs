@@ -9,6 +9,17 @@ pub struct SysError {
   pub errno: Errno,
   pub syscall: &'static str,
   pub path: Option<String>,
+  /// The system's pty pool when the error may be its exhaustion (see [`SysError::exhaustion`]).
+  pub pty_pool: Option<PtyPool>,
+  /// The process's descriptor limit, when the error is running out of descriptors.
+  pub fd_limit: Option<u64>,
+}
+
+/// The system's pty pool: ptys in use and the most there can be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PtyPool {
+  pub in_use: u32,
+  pub max: u32,
 }
 
 pub type Result<T> = std::result::Result<T, SysError>;
@@ -19,7 +30,28 @@ impl SysError {
       errno,
       syscall,
       path: None,
+      pty_pool: None,
+      fd_limit: None,
     }
+  }
+
+  /// Adds what was exhausted, when the errno says something was: the pty pool (EAGAIN,
+  /// ENOSPC) or descriptors (EMFILE, ENFILE), so that the error says so rather than a bare
+  /// "failed".
+  pub fn exhaustion(mut self) -> Self {
+    if matches!(
+      self.errno,
+      Errno::EAGAIN | Errno::ENOSPC | Errno::EMFILE | Errno::ENFILE
+    ) {
+      self.pty_pool = crate::pty::pool();
+    }
+    if matches!(self.errno, Errno::EMFILE | Errno::ENFILE) {
+      use nix::sys::resource::{getrlimit, Resource};
+      self.fd_limit = getrlimit(Resource::RLIMIT_NOFILE)
+        .ok()
+        .map(|(soft, _)| soft);
+    }
+    self
   }
 
   pub fn with_path(mut self, path: impl Into<String>) -> Self {
@@ -56,6 +88,12 @@ impl fmt::Display for SysError {
     )?;
     if let Some(path) = &self.path {
       write!(f, ", '{path}'")?;
+    }
+    if let Some(limit) = self.fd_limit {
+      write!(f, "; the process's descriptor limit is {limit}")?;
+    }
+    if let Some(pool) = self.pty_pool {
+      write!(f, "; pty pool: {} of {} in use", pool.in_use, pool.max)?;
     }
     Ok(())
   }

@@ -10,6 +10,8 @@ pub mod pty;
 pub mod reactor;
 pub mod spawn;
 mod sys;
+#[cfg(test)]
+mod test_support;
 
 use crate::error::SysError;
 use crate::per_env::EnvTerminals;
@@ -32,6 +34,12 @@ fn js_error(env: &Env, e: &SysError) -> napi::Error {
     obj.set("syscall", e.syscall)?;
     if let Some(path) = &e.path {
       obj.set("path", path.as_str())?;
+    }
+    if let Some(pool) = e.pty_pool {
+      obj.set("ptyPool", PtyPoolInfo::from(pool))?;
+    }
+    if let Some(limit) = e.fd_limit {
+      obj.set("fdLimit", limit as f64)?;
     }
     obj.set("spawnFailed", e.is_exec_failure())?;
     Ok(napi::Error::from(ToNapiValue::into_unknown(obj, env)?))
@@ -78,6 +86,46 @@ pub struct ExitInfo {
   pub signal: i32,
 }
 
+/// The system's pty pool.
+#[napi(object)]
+pub struct PtyPoolInfo {
+  pub in_use: u32,
+  pub max: u32,
+}
+
+impl From<error::PtyPool> for PtyPoolInfo {
+  fn from(p: error::PtyPool) -> Self {
+    PtyPoolInfo {
+      in_use: p.in_use,
+      max: p.max,
+    }
+  }
+}
+
+/// The system's pty pool, where the platform tells.
+#[napi]
+pub fn pty_pool() -> Option<PtyPoolInfo> {
+  pty::pool().map(PtyPoolInfo::from)
+}
+
+/// The reactor's state.
+#[napi(object)]
+pub struct ReactorInfo {
+  /// Whether its thread has been started (by the first terminal).
+  pub started: bool,
+  /// Terminals it still tracks, including destroyed ones whose program has not exited yet.
+  pub tracked: u32,
+}
+
+#[napi]
+pub fn reactor_stats() -> ReactorInfo {
+  let s = reactor::stats();
+  ReactorInfo {
+    started: s.started,
+    tracked: s.live as u32,
+  }
+}
+
 /// A live terminal. index.js wraps it in node-pty's API.
 #[napi]
 pub struct NativePty {
@@ -102,6 +150,12 @@ impl NativePty {
   #[napi(getter)]
   pub fn fd(&self) -> i32 {
     self.term.as_ref().map_or(-1, |t| t.master_fd())
+  }
+
+  /// The child's pidfd number while this object holds the terminal, else -1.
+  #[napi(getter)]
+  pub fn pidfd(&self) -> i32 {
+    self.term.as_ref().and_then(|t| t.pidfd()).unwrap_or(-1)
   }
 
   /// Queues bytes for the child; never blocks.

@@ -1,6 +1,6 @@
 //! Opening a pty pair the way node-pty configures it, and the per-terminal tty queries.
 
-use crate::error::{Result, Syscall};
+use crate::error::{PtyPool, Result, SysError, Syscall};
 use crate::sys;
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
 use nix::pty::{grantpt, posix_openpt, ptsname_r, unlockpt, Winsize};
@@ -66,7 +66,7 @@ pub fn open(size: Size, utf8: bool) -> Result<PtyPair> {
     OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC,
     Mode::empty(),
   )
-  .map_err(|e| crate::error::SysError::new(e, "open").with_path(&pts_name))?;
+  .map_err(|e| SysError::new(e, "open").with_path(&pts_name))?;
   apply_defaults(slave.as_fd(), utf8)?;
   set_size(master.as_fd(), size)?;
   Ok(PtyPair {
@@ -152,9 +152,26 @@ pub fn foreground_process(master: BorrowedFd<'_>) -> Option<String> {
   (!argv0.is_empty()).then(|| String::from_utf8_lossy(argv0).into_owned())
 }
 
+/// The system's pty pool (Linux: /proc/sys/kernel/pty/{nr,max}).
+#[cfg(target_os = "linux")]
+pub fn pool() -> Option<PtyPool> {
+  let read = |name: &str| -> Option<u32> {
+    std::fs::read_to_string(format!("/proc/sys/kernel/pty/{name}"))
+      .ok()?
+      .trim()
+      .parse()
+      .ok()
+  };
+  Some(PtyPool {
+    in_use: read("nr")?,
+    max: read("max")?,
+  })
+}
+
 #[cfg(test)]
 mod tests {
   use super::*;
+  use crate::test_support::serial;
   use std::os::fd::AsRawFd;
 
   fn is_cloexec(fd: BorrowedFd<'_>) -> bool {
@@ -164,6 +181,7 @@ mod tests {
 
   #[test]
   fn pair_is_cloexec_and_master_nonblocking() {
+    let _g = serial();
     let pair = open(Size::new(80, 24), true).unwrap();
     assert!(is_cloexec(pair.master.as_fd()));
     assert!(is_cloexec(pair.slave.as_fd()));
@@ -175,6 +193,7 @@ mod tests {
 
   #[test]
   fn termios_defaults_follow_node_pty() {
+    let _g = serial();
     let pair = open(Size::new(80, 24), true).unwrap();
     let t = tcgetattr(&pair.slave).unwrap();
     assert!(t
@@ -193,7 +212,19 @@ mod tests {
   }
 
   #[test]
+  fn the_pool_counts_our_pair() {
+    let _g = serial();
+    let before = pool().unwrap();
+    assert!(before.max > 0);
+    let _pair = open(Size::new(80, 24), true).unwrap();
+    let during = pool().unwrap();
+    // Other processes may open ptys meanwhile; ours is counted all the same.
+    assert!(during.in_use >= 1 && during.in_use <= during.max);
+  }
+
+  #[test]
   fn size_round_trips_through_both_ends() {
+    let _g = serial();
     let pair = open(Size::new(100, 40), false).unwrap();
     assert_eq!(get_size(pair.slave.as_fd()).unwrap(), Size::new(100, 40));
     let bigger = Size {

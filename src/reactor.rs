@@ -222,6 +222,11 @@ impl Terminal {
     &self.pts_name
   }
 
+  /// The child's pidfd number, for diagnostics.
+  pub fn pidfd(&self) -> Option<RawFd> {
+    self.child.as_ref()?.pidfd.as_ref().map(|fd| fd.as_raw_fd())
+  }
+
   /// The master's descriptor number, for display and for callers that poll it themselves.
   /// It stays owned here: closing it would break the terminal.
   pub fn master_fd(&self) -> RawFd {

@@ -156,9 +156,11 @@ pub fn spawn(cmd: &Command) -> Result<Spawned> {
 #[cfg(test)]
 mod tests {
   use super::*;
+  use crate::test_support::serial;
 
   #[test]
   fn resolves_in_the_child_path_not_the_hosts() {
+    let _g = serial();
     let env = vec!["PATH=/nonexistent:/usr/bin:/bin".to_string()];
     let sh = resolve_program("sh", &env, Path::new("/")).unwrap();
     assert!(sh.ends_with("sh"));
@@ -170,12 +172,14 @@ mod tests {
 
   #[test]
   fn paths_with_a_slash_are_not_searched() {
+    let _g = serial();
     let p = resolve_program("./x", &[], Path::new("/")).unwrap();
     assert_eq!(p, PathBuf::from("./x"));
   }
 
   #[test]
   fn non_executable_match_is_eacces() {
+    let _g = serial();
     let dir = std::env::temp_dir().join(format!("npr-eacces-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("prog"), "#!/bin/sh\n").unwrap();
@@ -187,6 +191,7 @@ mod tests {
 
   #[test]
   fn bad_cwd_is_reported_as_chdir_with_its_path() {
+    let _g = serial();
     let cmd = Command {
       file: "/bin/true".into(),
       args: vec![],
@@ -205,6 +210,7 @@ mod tests {
 
   #[test]
   fn nul_in_an_argument_is_einval() {
+    let _g = serial();
     let cmd = Command {
       file: "/bin/true".into(),
       args: vec!["a\0b".into()],

@@ -2,12 +2,7 @@ use super::*;
 use crate::spawn::{spawn, Command as Cmd};
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
 
-/// Tests that count descriptors or children must not overlap (nix's FORK_MTX idea).
-static SERIAL: Mutex<()> = Mutex::new(());
-
-fn serial() -> std::sync::MutexGuard<'static, ()> {
-  SERIAL.lock().unwrap_or_else(|e| e.into_inner())
-}
+use crate::test_support::serial;
 
 fn sh(script: &str) -> Cmd {
   Cmd {
@@ -68,7 +63,10 @@ fn collect(term: &Terminal, rx: &Receiver<Ev>) -> (Vec<u8>, ExitStatus) {
   }
 }
 
+/// Descriptors open in the process, once the reactor (whose own descriptors live as long as
+/// the process) is running.
 fn fd_count() -> usize {
+  new_flow().unwrap();
   std::fs::read_dir("/proc/self/fd").unwrap().count()
 }
 
