@@ -249,3 +249,52 @@ export interface IDisposable {
 export interface IEvent<T> {
   (listener: (e: T) => any): IDisposable;
 }
+
+/** (node-pty-rs) A live terminal (or `open()` pair) as {@link diagnostics} and {@link leaks} report it. */
+export interface ITerminalInfo {
+  /** `null` for an `open()` pair. */
+  pid: number | null;
+  ptsName: string;
+  file: string;
+  args: string[];
+  /** Milliseconds since it was spawned. */
+  ageMs: number;
+  /** Bytes written to the program. */
+  bytesIn: number;
+  /** Bytes received from the program. */
+  bytesOut: number;
+  paused: boolean;
+  /** The descriptors the library holds for it (the master, the child's pidfd). */
+  descriptors: number[];
+  /** The stack that called spawn() or open(). */
+  spawnedAt: string;
+}
+
+/** (node-pty-rs) What {@link diagnostics} returns. */
+export interface IDiagnostics {
+  /** Terminals neither exited nor destroyed. */
+  terminals: ITerminalInfo[];
+  descriptors: {
+    /** Every descriptor the library holds for live terminals. */
+    held: number[];
+    /** Every pty descriptor open in the process (`/dev/ptmx`, `/dev/pts/N`), whoever opened it. */
+    ptys: { fd: number; target: string }[];
+  };
+  /** The one I/O thread: whether it has started, and how many terminals it still tracks. */
+  reactor: { started: boolean; tracked: number };
+  /** The system's pty pool, where the platform tells. */
+  ptyPool: { inUse: number; max: number } | null;
+}
+
+/** (node-pty-rs) The library's state: live terminals, the descriptors it holds, the reactor, the pty pool. */
+export declare function diagnostics(): IDiagnostics;
+
+/**
+ * (node-pty-rs) What is still open, for a test suite's `afterAll`: terminals neither exited nor
+ * destroyed (each with the stack that spawned it), and pty descriptors open in the process
+ * that no terminal of this library holds (excluding those open before it was loaded).
+ */
+export declare function leaks(): { terminals: ITerminalInfo[]; descriptors: { fd: number; target: string }[] };
+
+/** (node-pty-rs) Throws an `Error` with `code` `'ERR_PTY_LEAK'` and `leaks` when {@link leaks} finds anything. */
+export declare function assertNoLeaks(): void;

@@ -3,15 +3,15 @@
 /**
  * Native errors are created in the addon's realm; under jest (a vm context per test file) they
  * would fail `instanceof Error`. They are rebuilt here, in the caller's realm, with the same
- * `code`, `errno`, `syscall` and `path`.
+ * properties (`code`, `errno`, `syscall`, `path`, `ptyPool`, `fdLimit`), less the internal
+ * `spawnFailed` flag.
  */
 function fromNative(err) {
   if (!err || typeof err.code !== 'string' || typeof err.syscall !== 'string') return err;
   const copy = new Error(err.message);
-  copy.code = err.code;
-  copy.errno = err.errno;
-  copy.syscall = err.syscall;
-  if (err.path !== undefined) copy.path = err.path;
+  for (const key of Object.keys(err)) {
+    if (key !== 'spawnFailed') copy[key] = err[key];
+  }
   return copy;
 }
 

@@ -48,8 +48,14 @@ impl Size {
   }
 }
 
-/// Opens a pair with node-pty's termios defaults and the given size.
+/// Opens a pair with node-pty's termios defaults and the given size. When the system is out
+/// of ptys or the process out of descriptors, the error carries the figures.
 pub fn open(size: Size, utf8: bool) -> Result<PtyPair> {
+  open_pair(size, utf8).map_err(SysError::exhaustion)
+}
+
+fn open_pair(size: Size, utf8: bool) -> Result<PtyPair> {
+  pool(); // opens the pool's files while descriptors are still to be had
   let master =
     posix_openpt(OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC).syscall("posix_openpt")?;
   grantpt(&master).syscall("grantpt")?;
@@ -152,19 +158,26 @@ pub fn foreground_process(master: BorrowedFd<'_>) -> Option<String> {
   (!argv0.is_empty()).then(|| String::from_utf8_lossy(argv0).into_owned())
 }
 
-/// The system's pty pool (Linux: /proc/sys/kernel/pty/{nr,max}).
+/// The system's pty pool (Linux: /proc/sys/kernel/pty/{nr,max}). The two files are opened
+/// once and re-read in place, so the figures are still there when the process has run out of
+/// descriptors, which is when an error needs them most.
 #[cfg(target_os = "linux")]
 pub fn pool() -> Option<PtyPool> {
-  let read = |name: &str| -> Option<u32> {
-    std::fs::read_to_string(format!("/proc/sys/kernel/pty/{name}"))
-      .ok()?
-      .trim()
-      .parse()
-      .ok()
+  use std::os::unix::fs::FileExt;
+  static FILES: std::sync::OnceLock<Option<[std::fs::File; 2]>> = std::sync::OnceLock::new();
+  let files = FILES.get_or_init(|| {
+    let open = |name| std::fs::File::open(format!("/proc/sys/kernel/pty/{name}")).ok();
+    Some([open("nr")?, open("max")?])
+  });
+  let read = |file: &std::fs::File| -> Option<u32> {
+    let mut buf = [0u8; 32];
+    let n = file.read_at(&mut buf, 0).ok()?;
+    std::str::from_utf8(&buf[..n]).ok()?.trim().parse().ok()
   };
+  let [nr, max] = files.as_ref()?;
   Some(PtyPool {
-    in_use: read("nr")?,
-    max: read("max")?,
+    in_use: read(nr)?,
+    max: read(max)?,
   })
 }
 

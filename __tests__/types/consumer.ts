@@ -30,3 +30,10 @@ const nothing: null = pair.pid;
 pair.destroy();
 void nothing;
 term.destroy();
+
+const info = pty.diagnostics();
+const inUse: number | undefined = info.ptyPool?.inUse;
+const stacks: string[] = pty.leaks().terminals.map((t) => t.spawnedAt);
+pty.assertNoLeaks();
+void inUse;
+void stacks;

@@ -63,10 +63,11 @@ fn collect(term: &Terminal, rx: &Receiver<Ev>) -> (Vec<u8>, ExitStatus) {
   }
 }
 
-/// Descriptors open in the process, once the reactor (whose own descriptors live as long as
-/// the process) is running.
+/// Descriptors open in the process, once the reactor and the pty pool's files (which live as
+/// long as the process) are open.
 fn fd_count() -> usize {
   new_flow().unwrap();
+  crate::pty::pool();
   std::fs::read_dir("/proc/self/fd").unwrap().count()
 }
 

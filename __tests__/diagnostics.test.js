@@ -1,0 +1,126 @@
+'use strict';
+
+const { execFileSync } = require('child_process');
+const fs = require('fs');
+const path = require('path');
+const pty = require('..');
+const { sh } = require('./helpers');
+
+const exitOf = (term) => new Promise((resolve) => term.onExit(resolve));
+
+describe('diagnostics()', () => {
+  test('lists live terminals with what a host wants to see, and forgets them at exit', async () => {
+    const term = pty.spawn('/bin/sh', ['-c', 'read line; echo "got $line"; read wait'], {});
+    const exited = exitOf(term);
+    term.write('hello\r');
+    const got = new Promise((resolve) => term.onData((d) => d.includes('got hello') && resolve()));
+    await got;
+
+    const d = pty.diagnostics();
+    expect(d.terminals).toHaveLength(1);
+    const t = d.terminals[0];
+    expect(t).toMatchObject({ pid: term.pid, ptsName: term.ptsName, file: '/bin/sh', args: ['-c', 'read line; echo "got $line"; read wait'], paused: false, bytesIn: 6 });
+    expect(t.bytesOut).toBeGreaterThanOrEqual('hello\r\ngot hello\r\n'.length);
+    expect(t.ageMs).toBeGreaterThanOrEqual(0);
+    // The master and the pidfd, and nothing the process does not really have open.
+    expect(t.descriptors).toHaveLength(2);
+    expect(fs.readlinkSync(`/proc/self/fd/${t.descriptors[0]}`)).toBe('/dev/ptmx');
+    expect(fs.readlinkSync(`/proc/self/fd/${t.descriptors[1]}`)).toBe('anon_inode:[pidfd]');
+    expect(d.descriptors.held).toEqual(t.descriptors);
+    expect(d.descriptors.ptys).toContainEqual({ fd: t.descriptors[0], target: '/dev/ptmx' });
+    expect(d.reactor.started).toBe(true);
+    expect(d.reactor.tracked).toBeGreaterThanOrEqual(1);
+
+    const pool = d.ptyPool;
+    expect(pool.max).toBe(Number(fs.readFileSync('/proc/sys/kernel/pty/max', 'utf8')));
+    expect(pool.inUse).toBeGreaterThanOrEqual(1);
+    expect(pool.inUse).toBeLessThanOrEqual(pool.max);
+
+    term.pause();
+    expect(pty.diagnostics().terminals[0].paused).toBe(true);
+    term.resume();
+    term.write('\r');
+    await exited;
+    expect(pty.diagnostics().terminals).toEqual([]);
+  });
+
+  test('a destroyed terminal is gone at once', () => {
+    const term = pty.spawn('/bin/sh', ['-c', 'sleep 30'], {});
+    expect(pty.diagnostics().terminals.map((t) => t.pid)).toEqual([term.pid]);
+    term.destroy();
+    expect(pty.diagnostics().terminals).toEqual([]);
+  });
+
+  test('open() pairs are listed with both ends until closed', async () => {
+    const pair = pty.open({});
+    const [entry] = pty.diagnostics().terminals;
+    expect(entry).toMatchObject({ pid: null, ptsName: pair.ptsName, file: '(open)' });
+    expect(entry.descriptors).toHaveLength(2);
+    const closed = new Promise((resolve) => pair.on('close', resolve));
+    pair.destroy();
+    await closed;
+    expect(pty.diagnostics().terminals).toEqual([]);
+  });
+});
+
+describe('the leak helper', () => {
+  function spawnHere() {
+    return pty.spawn('/bin/sh', ['-c', 'sleep 30'], {});
+  }
+
+  test('reports a terminal left open, with the stack that spawned it', async () => {
+    const term = spawnHere();
+    const found = pty.leaks();
+    expect(found.terminals).toHaveLength(1);
+    expect(found.terminals[0].pid).toBe(term.pid);
+    expect(found.terminals[0].spawnedAt).toMatch(/spawnHere .*diagnostics\.test\.js:\d+/);
+    let thrown;
+    try {
+      pty.assertNoLeaks();
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(Error);
+    expect(thrown.code).toBe('ERR_PTY_LEAK');
+    expect(thrown.leaks.terminals[0].pid).toBe(term.pid);
+    expect(thrown.message).toContain(`terminal pid ${term.pid} (/bin/sh -c sleep 30)`);
+    expect(thrown.message).toContain('spawnHere');
+
+    const exited = exitOf(term);
+    term.destroy();
+    await exited;
+    expect(pty.leaks()).toEqual({ terminals: [], descriptors: [] });
+    expect(() => pty.assertNoLeaks()).not.toThrow();
+  });
+
+  test('reports pty descriptors that no terminal of ours holds', () => {
+    const fd = fs.openSync('/dev/ptmx', fs.constants.O_RDWR | fs.constants.O_NOCTTY);
+    try {
+      expect(pty.leaks().descriptors).toEqual([{ fd, target: '/dev/ptmx' }]);
+    } finally {
+      fs.closeSync(fd);
+    }
+    expect(pty.leaks().descriptors).toEqual([]);
+  });
+
+  test('nothing is reported after terminals exit by themselves', async () => {
+    await sh('echo done');
+    expect(pty.leaks()).toEqual({ terminals: [], descriptors: [] });
+  });
+});
+
+test('out of descriptors: spawn() throws EMFILE naming the limit and the pty pool, and leaks nothing', () => {
+  const script = path.join(__dirname, 'fixtures', 'exhaust-descriptors.js');
+  const out = execFileSync('/bin/sh', ['-c', `ulimit -n 64 && exec "${process.execPath}" "${script}"`], { encoding: 'utf8', timeout: 60000 });
+  const r = JSON.parse(out);
+  expect(r.spawned).toBeGreaterThan(0);
+  expect(r.isError).toBe(true);
+  expect(r.code).toBe('EMFILE');
+  expect(r.fdLimit).toBe(64);
+  expect(r.ptyPool).toEqual({ inUse: expect.any(Number), max: expect.any(Number) });
+  expect(r.message).toMatch(/failed: Too many open files \(EMFILE\); the process's descriptor limit is 64; pty pool: \d+ of \d+ in use/);
+});
+
+afterAll(() => {
+  pty.assertNoLeaks();
+});
