@@ -315,6 +315,7 @@ pub fn spawn(
     utf8: request.utf8,
     uid: request.uid,
     gid: request.gid,
+    keep_slave: spawn::KEEP_SLAVE,
   };
   let flow = reactor::new_flow().map_err(|e| js_error(&env, &e))?;
   let sink = event_sink(&flow, on_event)?;

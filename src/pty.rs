@@ -3,7 +3,7 @@
 use crate::error::{PtyPool, Result, SysError, Syscall};
 use crate::sys;
 use nix::fcntl::{fcntl, FcntlArg, OFlag};
-use nix::pty::{grantpt, posix_openpt, ptsname_r, unlockpt, Winsize};
+use nix::pty::{grantpt, posix_openpt, unlockpt, Winsize};
 use nix::sys::stat::Mode;
 use nix::sys::termios::{
   cfsetispeed, cfsetospeed, tcgetattr, tcsetattr, BaudRate, ControlFlags, InputFlags, LocalFlags,
@@ -60,7 +60,10 @@ fn open_pair(size: Size, utf8: bool) -> Result<PtyPair> {
     posix_openpt(OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC).syscall("posix_openpt")?;
   grantpt(&master).syscall("grantpt")?;
   unlockpt(&master).syscall("unlockpt")?;
-  let pts_name = ptsname_r(&master).syscall("ptsname_r")?;
+  #[cfg(target_os = "linux")]
+  let pts_name = nix::pty::ptsname_r(&master).syscall("ptsname_r")?;
+  #[cfg(target_os = "macos")]
+  let pts_name = sys::pts_name(master.as_fd()).syscall("ioctl(TIOCPTYGNAME)")?;
   let master = OwnedFd::from(master);
   fcntl(
     &master,
@@ -179,6 +182,29 @@ pub fn pool() -> Option<PtyPool> {
     in_use: read(nr)?,
     max: read(max)?,
   })
+}
+
+/// The system's pty pool (macOS: `kern.tty.ptmx_max`; the ptys in use are the `/dev/ttysN`
+/// nodes, which devfs creates and removes with each pty).
+#[cfg(target_os = "macos")]
+pub fn pool() -> Option<PtyPool> {
+  let max = sys::sysctl_u32(c"kern.tty.ptmx_max")?;
+  let in_use = std::fs::read_dir("/dev")
+    .ok()?
+    .filter_map(|e| e.ok())
+    .filter(|e| {
+      let name = e.file_name();
+      let name = name.to_string_lossy();
+      name.len() > 4 && name.starts_with("ttys") && name[4..].bytes().all(|b| b.is_ascii_digit())
+    })
+    .count() as u32;
+  Some(PtyPool { in_use, max })
+}
+
+/// The name of the terminal's foreground process: its process group leader's name.
+#[cfg(target_os = "macos")]
+pub fn foreground_process(master: BorrowedFd<'_>) -> Option<String> {
+  sys::process_name(nix::unistd::tcgetpgrp(master).ok()?)
 }
 
 #[cfg(test)]

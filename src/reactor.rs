@@ -120,6 +120,38 @@ impl ChildProc {
     }
   }
 
+  /// Arms `poller` to report this child's exit under `key`, once: its pidfd on Linux, a
+  /// kqueue process filter on macOS. `false` when that is not possible (no pidfd, or the
+  /// child already gone from kqueue's view): the reactor then polls waitpid.
+  fn watch(&self, poller: &Poller, key: usize, first: bool) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+      let Some(pidfd) = &self.pidfd else {
+        return false;
+      };
+      let interest = Interest::readable(key);
+      if first {
+        sys::poller_add(poller, pidfd.as_fd(), interest).is_ok()
+      } else {
+        poller.modify(pidfd.as_fd(), interest).is_ok()
+      }
+    }
+    #[cfg(target_os = "macos")]
+    {
+      let _ = first; // kqueue's add and modify are the same call
+      sys::watch_process_exit(poller, self.pid, key).is_ok()
+    }
+  }
+
+  fn unwatch(&self, poller: &Poller) {
+    #[cfg(target_os = "linux")]
+    if let Some(pidfd) = &self.pidfd {
+      let _ = poller.delete(pidfd.as_fd());
+    }
+    #[cfg(target_os = "macos")]
+    sys::unwatch_process_exit(poller, self.pid);
+  }
+
   /// Collects the exit status if the child has exited.
   fn try_reap(&self) -> Option<ExitStatus> {
     // Set first: a signal racing with the reap must not go to a pid that is about to be freed.
@@ -164,13 +196,14 @@ impl Terminal {
       master,
       pts_name,
       child: Child { pid, pidfd },
+      slave,
     } = spawned;
     let child = ChildProc {
       pid,
       pidfd,
       reaped: AtomicBool::new(false),
     };
-    Self::attach(master, pts_name, Some(Arc::new(child)), flow, sink)
+    Self::attach(master, pts_name, Some(Arc::new(child)), slave, flow, sink)
   }
 
   /// Hands one end of a pty opened without a process (`open()`'s master or slave) to the
@@ -185,13 +218,14 @@ impl Terminal {
     use nix::fcntl::{fcntl, FcntlArg, OFlag};
     let flags = OFlag::from_bits_truncate(fcntl(&fd, FcntlArg::F_GETFL).syscall("fcntl")?);
     fcntl(&fd, FcntlArg::F_SETFL(flags | OFlag::O_NONBLOCK)).syscall("fcntl")?;
-    Ok(Self::attach(fd, pts_name, None, flow, sink))
+    Ok(Self::attach(fd, pts_name, None, None, flow, sink))
   }
 
   fn attach(
     master: OwnedFd,
     pts_name: String,
     child: Option<Arc<ChildProc>>,
+    slave: Option<OwnedFd>,
     flow: Arc<Flow>,
     sink: Sink,
   ) -> Arc<Terminal> {
@@ -203,7 +237,7 @@ impl Terminal {
       flow: flow.clone(),
       reactor: flow.reactor,
     });
-    let entry = Entry::new(term.clone(), sink);
+    let entry = Entry::new(term.clone(), slave, sink);
     term.reactor.send(Command::Add(Box::new(entry)));
     term
   }
@@ -262,7 +296,6 @@ impl Terminal {
     self.child.as_ref().map_or(Ok(()), |c| c.signal(signal))
   }
 
-  #[cfg(target_os = "linux")]
   pub fn foreground_process(&self) -> Option<String> {
     pty::foreground_process(self.master.as_fd())
   }
@@ -469,7 +502,7 @@ impl Reactor {
         let Some(e) = entries.get_mut(&id) else {
           continue;
         };
-        if e.settle(&self.poller, now) {
+        if e.settle(&self.poller, now, &mut buf) {
           if let Some(e) = entries.remove(&id) {
             e.finish(&self.poller);
           }
@@ -489,6 +522,9 @@ impl Reactor {
 struct Entry {
   /// `None` once destroyed: the master is closed, only the child's exit remains to report.
   term: Option<Arc<Terminal>>,
+  /// The parent's slave copy, when kept (macOS): closed once the child is reaped and the
+  /// master drained, so that closing it cannot discard output the child wrote.
+  slave: Option<OwnedFd>,
   child: Option<Arc<ChildProc>>,
   flow: Arc<Flow>,
   sink: Sink,
@@ -509,8 +545,9 @@ struct Entry {
 }
 
 impl Entry {
-  fn new(term: Arc<Terminal>, sink: Sink) -> Entry {
+  fn new(term: Arc<Terminal>, slave: Option<OwnedFd>, sink: Sink) -> Entry {
     Entry {
+      slave,
       child: term.child.clone(),
       flow: term.flow.clone(),
       term: Some(term),
@@ -543,9 +580,8 @@ impl Entry {
         self.eof = true;
       }
     }
-    if let Some(pidfd) = self.pidfd() {
-      self.child_armed =
-        sys::poller_add(poller, pidfd.as_fd(), Interest::readable(id << 1 | 1)).is_ok();
+    if let Some(child) = &self.child {
+      self.child_armed = child.watch(poller, id << 1 | 1, true);
     }
   }
 
@@ -561,26 +597,34 @@ impl Entry {
     self.term.is_some() && !self.eof && !self.paused && !self.flow.throttled()
   }
 
-  fn read(&mut self, buf: &mut [u8]) {
+  /// Reads up to one buffer's worth and hands it to the sink. `true` when the master had no
+  /// more to give (would block, or end of file).
+  fn read(&mut self, buf: &mut [u8]) -> bool {
     if !self.reading() {
-      return;
+      return false;
     }
     let Some(term) = &self.term else {
-      return;
+      return false;
     };
+    let mut drained = false;
     let mut filled = 0;
     while filled < buf.len() {
       match nix::unistd::read(&term.master, &mut buf[filled..]) {
         Ok(0) => {
           self.eof = true;
+          drained = true;
           break;
         }
         Ok(n) => filled += n,
-        Err(Errno::EAGAIN) => break,
+        Err(Errno::EAGAIN) => {
+          drained = true;
+          break;
+        }
         Err(Errno::EINTR) => continue,
         // EIO: every slave descriptor is closed and everything buffered has been read.
         Err(_) => {
           self.eof = true;
+          drained = true;
           break;
         }
       }
@@ -589,6 +633,7 @@ impl Entry {
       self.flow.charge(filled);
       (self.sink)(Event::Data(&buf[..filled]));
     }
+    drained
   }
 
   fn queue_write(&mut self, data: Vec<u8>) {
@@ -626,22 +671,20 @@ impl Entry {
       let _ = poller.delete(term.master.as_fd());
     }
     self.master_armed = None;
+    self.slave = None;
     self.queue.clear();
     self.eof = true;
   }
 
   /// Brings the entry up to date after anything happened to it; `true` when it is done.
-  fn settle(&mut self, poller: &Poller, now: Instant) -> bool {
+  fn settle(&mut self, poller: &Poller, now: Instant, buf: &mut [u8]) -> bool {
     let id = self.id();
     match &self.child {
       Some(child) if self.status.is_none() && !self.child_armed => {
         self.status = child.try_reap();
         self.next_poll = None;
         if self.status.is_none() {
-          if let Some(pidfd) = &child.pidfd {
-            let interest = Interest::readable(id << 1 | 1);
-            self.child_armed = poller.modify(pidfd.as_fd(), interest).is_ok();
-          }
+          self.child_armed = child.watch(poller, id << 1 | 1, false);
           if !self.child_armed {
             self.next_poll = Some(now + WAITPID_POLL);
           }
@@ -650,6 +693,12 @@ impl Entry {
       // An end without a process is over at end of file.
       None if self.eof => self.status = Some(ExitStatus { code: 0, signal: 0 }),
       _ => {}
+    }
+    // The child is gone, so everything it wrote is queued on the master: once that has been
+    // read, the kept slave copy can close without discarding anything, and the master then
+    // reports end of file as on Linux.
+    if self.status.is_some() && self.slave.is_some() && self.read(buf) {
+      self.slave = None;
     }
 
     if let Some(status) = self.status.filter(|_| !self.exit_sent) {
@@ -689,13 +738,9 @@ impl Entry {
     if let Some(term) = &self.term {
       let _ = poller.delete(term.master.as_fd());
     }
-    if let Some(pidfd) = self.pidfd() {
-      let _ = poller.delete(pidfd.as_fd());
+    if let Some(child) = &self.child {
+      child.unwatch(poller);
     }
-  }
-
-  fn pidfd(&self) -> Option<&OwnedFd> {
-    self.child.as_ref().and_then(|c| c.pidfd.as_ref())
   }
 }
 

@@ -25,7 +25,14 @@ pub struct Command {
   /// `sys::fork_on_tty`), whose cost grows with the host's memory, unlike posix_spawn's.
   pub uid: Option<u32>,
   pub gid: Option<u32>,
+  /// Keep the parent's copy of the slave until the child is reaped and the master drained
+  /// ([`KEEP_SLAVE`] by default). On macOS closing the last slave discards unread output, so
+  /// it must be kept; on Linux it is closed at once (and this lets Linux test the macOS order).
+  pub keep_slave: bool,
 }
+
+/// Whether the parent keeps its slave copy on this platform (see [`Command::keep_slave`]).
+pub const KEEP_SLAVE: bool = cfg!(target_os = "macos");
 
 /// The child process, with the descriptor that reports its exit (Linux: a pidfd).
 #[derive(Debug)]
@@ -34,13 +41,14 @@ pub struct Child {
   pub pidfd: Option<OwnedFd>,
 }
 
-/// A running terminal: the master end, the child, and (macOS only) the parent's slave copy,
-/// which must outlive the child there because closing the last slave discards unread output.
+/// A running terminal: the master end, the child, and, when kept, the parent's slave copy.
 #[derive(Debug)]
 pub struct Spawned {
   pub master: OwnedFd,
   pub pts_name: String,
   pub child: Child,
+  /// Closed by the reactor once the child is reaped and the master drained.
+  pub slave: Option<OwnedFd>,
 }
 
 /// The default search path of glibc's execvp when PATH is unset.
@@ -99,7 +107,6 @@ fn check_cwd(cwd: &str) -> Result<()> {
 
 /// Opens a pty and starts `cmd` on it. On any error every descriptor opened so far is
 /// closed (they are `OwnedFd`s dropped on the way out) and no child is left behind.
-#[cfg(target_os = "linux")]
 pub fn spawn(cmd: &Command) -> Result<Spawned> {
   check_cwd(&cmd.cwd)?;
   let program = resolve_program(&cmd.file, &cmd.env, Path::new(&cmd.cwd))?;
@@ -128,29 +135,47 @@ pub fn spawn(cmd: &Command) -> Result<Spawned> {
     sys::spawn_on_tty(&req)
       .map_err(|errno| SysError::new(errno, "posix_spawn").with_path(program.to_string_lossy()))?
   } else {
-    sys::fork_on_tty(&req, cmd.uid, cmd.gid).map_err(|e| {
-      let err = SysError::new(e.errno, e.syscall);
-      match e.syscall {
-        "chdir" => err.with_path(&cmd.cwd),
-        "execve" => err.with_path(program.to_string_lossy()),
-        _ => err,
-      }
-    })?
+    fork_on_tty(&req, cmd)?
   };
 
   // Linux keeps buffered output readable on the master after the last slave closes and then
-  // reports EIO, so the parent's copy goes now: the master's EIO then means "child side gone".
-  drop(pair.slave);
+  // reports EIO, so unless asked otherwise the parent's copy goes now: the master's EIO then
+  // means "child side gone".
+  let slave = cmd.keep_slave.then_some(pair.slave);
 
   // A pid that has not been reaped cannot be recycled, so this names our child. Without a
-  // pidfd (kernels before 5.3, or no descriptor left) the child exists all the same and must
-  // still be reaped: the reactor then polls waitpid for it instead of failing the spawn.
+  // pidfd (kernels before 5.3, no descriptor left, macOS) the child exists all the same and
+  // must still be reaped: the reactor then watches it another way.
+  #[cfg(target_os = "linux")]
   let pidfd = sys::pidfd_open(pid).ok();
+  #[cfg(not(target_os = "linux"))]
+  let pidfd = None;
   Ok(Spawned {
     master: pair.master,
     pts_name: pair.pts_name,
     child: Child { pid, pidfd },
+    slave,
   })
+}
+
+/// The fork path, for a different user or group.
+#[cfg(target_os = "linux")]
+fn fork_on_tty(req: &sys::SpawnRequest<'_>, cmd: &Command) -> Result<Pid> {
+  sys::fork_on_tty(req, cmd.uid, cmd.gid).map_err(|e| {
+    let err = SysError::new(e.errno, e.syscall);
+    match e.syscall {
+      "chdir" => err.with_path(&cmd.cwd),
+      "execve" => err.with_path(req.program.to_string_lossy()),
+      _ => err,
+    }
+  })
+}
+
+/// Changing user needs a fork path; it is written for Linux only. (node-pty ignores uid/gid
+/// on macOS; here the caller learns it instead.)
+#[cfg(not(target_os = "linux"))]
+fn fork_on_tty(_req: &sys::SpawnRequest<'_>, _cmd: &Command) -> Result<Pid> {
+  Err(SysError::new(Errno::ENOTSUP, "fork"))
 }
 
 #[cfg(test)]
@@ -201,6 +226,7 @@ mod tests {
       utf8: true,
       uid: None,
       gid: None,
+      keep_slave: KEEP_SLAVE,
     };
     let err = spawn(&cmd).unwrap_err();
     assert_eq!((err.errno, err.syscall), (Errno::ENOENT, "chdir"));
@@ -220,6 +246,7 @@ mod tests {
       utf8: true,
       uid: None,
       gid: None,
+      keep_slave: KEEP_SLAVE,
     };
     assert_eq!(spawn(&cmd).unwrap_err().errno, Errno::EINVAL);
   }

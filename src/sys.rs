@@ -8,7 +8,9 @@ use nix::pty::Winsize;
 use nix::unistd::Pid;
 use std::ffi::{c_char, c_int, CStr, CString};
 use std::mem::MaybeUninit;
-use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::os::fd::{AsRawFd, BorrowedFd};
+#[cfg(target_os = "linux")]
+use std::os::fd::{FromRawFd, OwnedFd};
 use std::ptr;
 
 nix::ioctl_write_ptr_bad!(ioctl_set_winsize, libc::TIOCSWINSZ, Winsize);
@@ -167,18 +169,30 @@ impl SpawnState {
   }
 }
 
+/// XNU's `POSIX_SPAWN_SETSID` (bsd/sys/spawn.h), which the libc crate does not declare.
+#[cfg(target_os = "macos")]
+const POSIX_SPAWN_SETSID: c_int = 0x0400;
+
 /// `posix_spawn(3)` of a terminal's child: new session, the tty as fds 0-2 (and so its
-/// controlling terminal), every signal's disposition reset and none blocked, `cwd`, and no
-/// other inherited descriptor. The host is not forked: glibc uses `clone(CLONE_VM|CLONE_VFORK)`,
-/// so the cost does not grow with the host's heap, and errors of the child's setup (a
-/// missing program, a bad cwd) come back here as an errno.
-#[cfg(target_os = "linux")]
+/// controlling terminal: a session leader without one acquires the first tty it opens without
+/// O_NOCTTY, and both glibc and XNU create the session before running the file actions),
+/// every signal's disposition reset and none blocked, `cwd`, and no other inherited
+/// descriptor. The host is not forked: glibc uses `clone(CLONE_VM|CLONE_VFORK)` and XNU
+/// builds the child in the kernel, so the cost does not grow with the host's heap, and errors
+/// of the child's setup (a missing program, a bad cwd) come back here as an errno.
 pub fn spawn_on_tty(req: &SpawnRequest<'_>) -> nix::Result<Pid> {
   let add_chdir = add_chdir_fn().ok_or(Errno::ENOSYS)?;
   let mut st = SpawnState::new()?;
-  let flags = i32::from(libc::POSIX_SPAWN_SETSID)
+  #[cfg(target_os = "linux")]
+  let flags = c_int::from(libc::POSIX_SPAWN_SETSID)
     | libc::POSIX_SPAWN_SETSIGMASK
     | libc::POSIX_SPAWN_SETSIGDEF;
+  // CLOEXEC_DEFAULT: every descriptor not named by a file action is closed at exec.
+  #[cfg(target_os = "macos")]
+  let flags = POSIX_SPAWN_SETSID
+    | libc::POSIX_SPAWN_SETSIGMASK
+    | libc::POSIX_SPAWN_SETSIGDEF
+    | libc::POSIX_SPAWN_CLOEXEC_DEFAULT;
 
   let argv: Vec<*mut c_char> = req
     .argv
@@ -234,6 +248,7 @@ pub fn spawn_on_tty(req: &SpawnRequest<'_>) -> nix::Result<Pid> {
       0,
       2,
     ))?;
+    #[cfg(target_os = "linux")]
     if let Some(add_closefrom) = add_closefrom_fn() {
       check(add_closefrom(&mut st.actions, 3))?;
     }
@@ -251,11 +266,75 @@ pub fn spawn_on_tty(req: &SpawnRequest<'_>) -> nix::Result<Pid> {
   }
 }
 
+/// The slave's path of a master (`ptsname`). Linux: `nix::pty::ptsname_r`. macOS has no
+/// ptsname_r; its reentrant form is the `TIOCPTYGNAME` ioctl.
+#[cfg(target_os = "macos")]
+pub fn pts_name(master: BorrowedFd<'_>) -> nix::Result<String> {
+  // XNU's `_IOC(IOC_OUT, 't', 83, 128)` (bsd/sys/ttycom.h), absent from the libc crate.
+  const TIOCPTYGNAME: libc::c_ulong = 0x4080_7453;
+  let mut buf = [0u8; 128];
+  // SAFETY: the ioctl writes at most 128 bytes (its encoded size) into `buf`.
+  let rc = unsafe { libc::ioctl(master.as_raw_fd(), TIOCPTYGNAME, buf.as_mut_ptr()) };
+  Errno::result(rc)?;
+  let name = CStr::from_bytes_until_nul(&buf).map_err(|_| Errno::EINVAL)?;
+  Ok(name.to_string_lossy().into_owned())
+}
+
+/// A numeric sysctl by name (`sysctlbyname(3)`).
+#[cfg(target_os = "macos")]
+pub fn sysctl_u32(name: &CStr) -> Option<u32> {
+  let mut value: c_int = 0;
+  let mut len = std::mem::size_of::<c_int>();
+  // SAFETY: `name` is NUL-terminated; `value`/`len` describe a writable int; no new value.
+  let rc = unsafe {
+    libc::sysctlbyname(
+      name.as_ptr(),
+      (&mut value as *mut c_int).cast(),
+      &mut len,
+      ptr::null_mut(),
+      0,
+    )
+  };
+  (rc == 0).then(|| value as u32)
+}
+
+/// The name of a process (`proc_name(3)`, libproc), as `ps -c` shows it.
+#[cfg(target_os = "macos")]
+pub fn process_name(pid: Pid) -> Option<String> {
+  let mut buf = [0u8; 256];
+  // SAFETY: proc_name writes at most `buffersize` bytes into `buf` and returns the length.
+  let n = unsafe { libc::proc_name(pid.as_raw(), buf.as_mut_ptr().cast(), buf.len() as u32) };
+  (n > 0).then(|| String::from_utf8_lossy(&buf[..n as usize]).into_owned())
+}
+
+/// Arms `poller` (kqueue) to report the exit of our child `pid` under `key`, once.
+#[cfg(target_os = "macos")]
+pub fn watch_process_exit(poller: &polling::Poller, pid: Pid, key: usize) -> std::io::Result<()> {
+  use polling::os::kqueue::{PollerKqueueExt, Process, ProcessOps};
+  let pid = std::num::NonZeroI32::new(pid.as_raw()).ok_or(std::io::ErrorKind::InvalidInput)?;
+  // SAFETY: `pid` is a child of this process that has not been reaped, so it cannot name
+  // another process while the filter exists; the reactor deletes the filter when it reaps.
+  let filter = unsafe { Process::from_pid(pid, ProcessOps::Exit) };
+  poller.add_filter(filter, key, polling::PollMode::Oneshot)
+}
+
+/// Removes the exit filter of `pid` (after its exit fired, this is a no-op error).
+#[cfg(target_os = "macos")]
+pub fn unwatch_process_exit(poller: &polling::Poller, pid: Pid) {
+  use polling::os::kqueue::{PollerKqueueExt, Process, ProcessOps};
+  if let Some(pid) = std::num::NonZeroI32::new(pid.as_raw()) {
+    // SAFETY: as in `watch_process_exit`: our unreaped child.
+    let filter = unsafe { Process::from_pid(pid, ProcessOps::Exit) };
+    let _ = poller.delete_filter(filter);
+  }
+}
+
 /// The step of the fork path's child that failed, reported to the parent with its errno.
 #[cfg(target_os = "linux")]
 const FORK_STEPS: [&str; 6] = ["setsid", "open", "setgid", "setuid", "chdir", "execve"];
 
 /// What `fork_on_tty` could not do: the child's failing step (a syscall name) and errno.
+#[cfg(target_os = "linux")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ForkError {
   pub syscall: &'static str,

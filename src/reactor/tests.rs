@@ -14,6 +14,7 @@ fn sh(script: &str) -> Cmd {
     utf8: true,
     uid: None,
     gid: None,
+    keep_slave: crate::spawn::KEEP_SLAVE,
   }
 }
 
@@ -234,4 +235,69 @@ fn descriptors_return_to_baseline_after_many_terminals() {
   std::thread::sleep(Duration::from_millis(100));
   assert_eq!(fd_count(), before);
   assert_eq!(stats().live, 0);
+}
+
+/// The macOS order, run here: the parent keeps its slave copy until the child is reaped and
+/// the master drained, then closes it.
+fn keeping_slave(script: &str) -> Cmd {
+  Cmd {
+    keep_slave: true,
+    ..sh(script)
+  }
+}
+
+#[test]
+fn kept_slave_every_byte_then_exit_then_closed() {
+  let _g = serial();
+  let before = fd_count();
+  for n in [0usize, 1, 4096, 65536, 1 << 20] {
+    let (term, rx) = start(&keeping_slave(&format!(
+      "head -c {n} /dev/zero | tr '\\0' k"
+    )));
+    let (out, status) = collect(&term, &rx);
+    assert_eq!(out.len(), n, "n = {n}");
+    assert_eq!(status.code, 0);
+    drop(term);
+  }
+  std::thread::sleep(Duration::from_millis(50));
+  assert_eq!(fd_count(), before, "the kept slave copies were all closed");
+}
+
+#[test]
+fn kept_slave_with_a_grandchild_still_exits_after_the_grace() {
+  let _g = serial();
+  let (term, rx) = start(&keeping_slave("trap '' HUP; sleep 3 & echo hi"));
+  let started = Instant::now();
+  let mut out = Vec::new();
+  let status = loop {
+    match rx
+      .recv_timeout(Duration::from_secs(2))
+      .expect("exit held back")
+    {
+      Ev::Data(d) => {
+        term.flow().consumed(d.len());
+        out.extend(d);
+      }
+      Ev::Exit(s) => break s,
+    }
+  };
+  assert!(started.elapsed() < Duration::from_secs(2));
+  assert_eq!(String::from_utf8_lossy(&out).trim(), "hi");
+  assert_eq!(status.code, 0);
+  term.destroy();
+}
+
+#[test]
+fn kept_slave_is_closed_by_destroy() {
+  let _g = serial();
+  let before = fd_count();
+  let (term, rx) = start(&keeping_slave("sleep 30"));
+  std::thread::sleep(Duration::from_millis(50));
+  term.destroy();
+  assert!(matches!(
+    rx.recv_timeout(Duration::from_secs(10)),
+    Ok(Ev::Exit(_))
+  ));
+  std::thread::sleep(Duration::from_millis(50));
+  assert_eq!(fd_count(), before);
 }
