@@ -83,10 +83,10 @@ describe('bad arguments throw at once, with a code, and open nothing', () => {
 describe('a program that cannot start exits with code 1 and says why', () => {
   test.each([
     ['a missing file', 'definitely-not-a-program', {}, { code: 'ENOENT', errno: -2, syscall: 'execve', path: 'definitely-not-a-program' }],
-    ['a missing absolute path', '/nonexistent/prog', {}, { code: 'ENOENT', syscall: 'posix_spawn', path: '/nonexistent/prog' }],
+    ['a missing absolute path', '/nonexistent/prog', {}, { code: 'ENOENT', syscall: 'execve', path: '/nonexistent/prog' }],
     ['a bad cwd', '/bin/sh', { cwd: '/nonexistent/dir' }, { code: 'ENOENT', syscall: 'chdir', path: '/nonexistent/dir' }],
     ['a cwd that is a file', '/bin/sh', { cwd: '/etc/passwd' }, { code: 'ENOTDIR', syscall: 'chdir', path: '/etc/passwd' }],
-    ['a directory as the program', '/tmp', {}, { code: 'EACCES', syscall: 'posix_spawn', path: '/tmp' }],
+    ['a directory as the program', '/tmp', {}, { code: 'EACCES', syscall: 'execve', path: '/tmp' }],
   ])('%s', async (_, file, options, cause) => {
     await sh('exit 0');
     const before = fdCount();

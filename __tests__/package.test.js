@@ -34,6 +34,14 @@ test('the tarball holds the built addon, the loader and the typings', () => {
   expect(files.some((f) => /^package\/node-pty-rs\.[\w-]+\.node$/.test(f))).toBe(true);
 });
 
+test('spawn-helper keeps its execute bit in the tarball and once installed', () => {
+  const listing = execFileSync('tar', ['-tvzf', tarball], { encoding: 'utf8' });
+  const line = listing.split('\n').find((l) => l.endsWith(' package/spawn-helper'));
+  expect(line).toMatch(/^-rwxr-xr-x /);
+  const installed = path.join(dir, 'node_modules', '@lydell', 'node-pty', 'spawn-helper');
+  expect(fs.statSync(installed).mode & 0o111).toBe(0o111);
+});
+
 test('a CommonJS consumer written for @lydell/node-pty runs unchanged', () => {
   fs.writeFileSync(
     path.join(dir, 'consumer.js'),

@@ -10,6 +10,8 @@ const { fromNative, call } = require('./errors');
 const registry = require('./diagnostics');
 const { normalizeSpawn, normalizeResize } = require('./options');
 
+const SPAWN_HELPER = require('path').join(__dirname, '..', 'spawn-helper');
+
 function signalNumber(signal) {
   if (signal === undefined || signal === null) return constants.signals.SIGHUP;
   if (typeof signal === 'number' && Number.isInteger(signal) && signal > 0) return signal;
@@ -30,6 +32,9 @@ class Terminal extends EventEmitter {
   constructor(file, args, opt) {
     super();
     const o = normalizeSpawn(file, args, opt);
+    // macOS cannot give the child its controlling terminal through posix_spawn alone; the
+    // helper beside the addon does it (see core/src/bin/spawn-helper.rs).
+    if (process.platform === 'darwin') o.request.helper = SPAWN_HELPER;
     // Only a different user or group needs the fork path; the host's own ids are a no-op.
     if (o.uid !== undefined && o.uid !== process.getuid()) o.request.uid = o.uid;
     if (o.gid !== undefined && o.gid !== process.getgid()) o.request.gid = o.gid;

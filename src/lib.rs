@@ -1,26 +1,22 @@
 //! The napi layer: converts arguments, errors and events between JS and the core. Everything
-//! that does work lives in the napi-free modules below, which `cargo test` drives.
+//! that does work lives in the napi-free `node-pty-rs-core` crate (core/), which `cargo test`
+//! drives.
 #![deny(clippy::all)]
 #![deny(unsafe_code)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
-pub mod error;
 mod per_env;
-pub mod pty;
-pub mod reactor;
-pub mod spawn;
-mod sys;
-#[cfg(test)]
-mod test_support;
 
-use crate::error::SysError;
+use node_pty_rs_core::{error, pty, reactor, spawn};
+
 use crate::per_env::EnvTerminals;
-use crate::pty::Size;
-use crate::reactor::{Event, Terminal};
+use error::SysError;
 use napi::bindgen_prelude::{Buffer, BufferSlice, Either, Function, Object, ToNapiValue};
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi::{Env, Status};
 use napi_derive::napi;
+use pty::Size;
+use reactor::{Event, Terminal};
 use std::sync::{Arc, Mutex};
 
 /// Turns a core error into a JS `Error` carrying `code` (`'ENOENT'`), `errno` (negative, as
@@ -77,6 +73,8 @@ pub struct SpawnRequest {
   /// Run as this user / group (takes the fork path).
   pub uid: Option<u32>,
   pub gid: Option<u32>,
+  /// The `spawn-helper` executable to start the program through (macOS).
+  pub helper: Option<String>,
 }
 
 /// The exit of a terminal's child, in node-pty's shape.
@@ -316,6 +314,7 @@ pub fn spawn(
     uid: request.uid,
     gid: request.gid,
     keep_slave: spawn::KEEP_SLAVE,
+    helper: request.helper,
   };
   let flow = reactor::new_flow().map_err(|e| js_error(&env, &e))?;
   let sink = event_sink(&flow, on_event)?;

@@ -2,8 +2,8 @@
 //! Worker that is terminated takes its terminals with it instead of leaving their programs
 //! running on a pty nobody reads.
 
-use crate::reactor::Terminal;
 use napi::Env;
+use node_pty_rs_core::reactor::Terminal;
 use std::collections::HashMap;
 use std::sync::{Arc, Weak};
 

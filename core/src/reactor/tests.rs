@@ -15,6 +15,7 @@ fn sh(script: &str) -> Cmd {
     uid: None,
     gid: None,
     keep_slave: crate::spawn::KEEP_SLAVE,
+    helper: None,
   }
 }
 

@@ -295,7 +295,7 @@ pub fn sysctl_u32(name: &CStr) -> Option<u32> {
       0,
     )
   };
-  (rc == 0).then(|| value as u32)
+  (rc == 0).then_some(value as u32)
 }
 
 /// The name of a process (`proc_name(3)`, libproc), as `ps -c` shows it.

@@ -29,6 +29,9 @@ pub struct Command {
   /// ([`KEEP_SLAVE`] by default). On macOS closing the last slave discards unread output, so
   /// it must be kept; on Linux it is closed at once (and this lets Linux test the macOS order).
   pub keep_slave: bool,
+  /// Start the program through this `spawn-helper` executable, which makes the tty the
+  /// controlling terminal itself (needed on macOS, where posix_spawn cannot).
+  pub helper: Option<String>,
 }
 
 /// Whether the parent keeps its slave copy on this platform (see [`Command::keep_slave`]).
@@ -67,7 +70,19 @@ pub fn resolve_program(file: &str, env: &[String], cwd: &Path) -> Result<PathBuf
     return Err(not_found(Errno::ENOENT));
   }
   if file.contains('/') {
-    return Ok(PathBuf::from(file));
+    // Checked here rather than left to the exec, so that the error is the same whether the
+    // program is started directly or through spawn-helper (whose exec failure could only be
+    // reported as text and exit code 1).
+    let path = cwd.join(file);
+    return match std::fs::metadata(&path) {
+      Ok(meta) if meta.is_file() && access(&path, AccessFlags::X_OK).is_ok() => {
+        Ok(PathBuf::from(file))
+      }
+      Ok(_) => Err(not_found(Errno::EACCES)),
+      Err(e) => Err(not_found(Errno::from_raw(
+        e.raw_os_error().unwrap_or(libc::ENOENT),
+      ))),
+    };
   }
   let path_var = env
     .iter()
@@ -111,7 +126,7 @@ pub fn spawn(cmd: &Command) -> Result<Spawned> {
   check_cwd(&cmd.cwd)?;
   let program = resolve_program(&cmd.file, &cmd.env, Path::new(&cmd.cwd))?;
   let program_c = c_string(&program.to_string_lossy(), "file")?;
-  let argv = std::iter::once(cmd.file.as_str())
+  let mut argv = std::iter::once(cmd.file.as_str())
     .chain(cmd.args.iter().map(String::as_str))
     .map(|a| c_string(a, "args"))
     .collect::<Result<Vec<_>>>()?;
@@ -124,6 +139,16 @@ pub fn spawn(cmd: &Command) -> Result<Spawned> {
 
   let pair = pty::open(cmd.size, cmd.utf8)?;
   let tty = c_string(&pair.pts_name, "tty")?;
+  let program_c = match &cmd.helper {
+    Some(helper) => {
+      // spawn-helper TTY PROGRAM ARGV0 [ARGS...]
+      access(helper.as_str(), AccessFlags::X_OK)
+        .map_err(|e| SysError::new(e, "access").with_path(helper))?;
+      argv.splice(0..0, [c_string(helper, "helper")?, tty.clone(), program_c]);
+      c_string(helper, "helper")?
+    }
+    None => program_c,
+  };
   let req = sys::SpawnRequest {
     program: &program_c,
     argv: &argv,
@@ -196,10 +221,14 @@ mod tests {
   }
 
   #[test]
-  fn paths_with_a_slash_are_not_searched() {
+  fn paths_with_a_slash_are_not_searched_but_checked() {
     let _g = serial();
-    let p = resolve_program("./x", &[], Path::new("/")).unwrap();
-    assert_eq!(p, PathBuf::from("./x"));
+    let p = resolve_program("./true", &[], Path::new("/bin")).unwrap();
+    assert_eq!(p, PathBuf::from("./true"));
+    let missing = resolve_program("./nope", &[], Path::new("/")).unwrap_err();
+    assert_eq!((missing.errno, missing.syscall), (Errno::ENOENT, "execve"));
+    let dir = resolve_program("/tmp", &[], Path::new("/")).unwrap_err();
+    assert_eq!(dir.errno, Errno::EACCES);
   }
 
   #[test]
@@ -227,6 +256,7 @@ mod tests {
       uid: None,
       gid: None,
       keep_slave: KEEP_SLAVE,
+      helper: None,
     };
     let err = spawn(&cmd).unwrap_err();
     assert_eq!((err.errno, err.syscall), (Errno::ENOENT, "chdir"));
@@ -247,6 +277,7 @@ mod tests {
       uid: None,
       gid: None,
       keep_slave: KEEP_SLAVE,
+      helper: None,
     };
     assert_eq!(spawn(&cmd).unwrap_err().errno, Errno::EINVAL);
   }

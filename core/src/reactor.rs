@@ -100,7 +100,9 @@ impl Flow {
 #[derive(Debug)]
 struct ChildProc {
   pid: Pid,
-  pidfd: Option<OwnedFd>,
+  /// Closed as soon as the child is reaped: by the time its exit is reported, nothing of it
+  /// is left open.
+  pidfd: Mutex<Option<OwnedFd>>,
   reaped: AtomicBool,
 }
 
@@ -109,7 +111,8 @@ impl ChildProc {
     if self.reaped.load(SeqCst) {
       return Ok(());
     }
-    let sent = match &self.pidfd {
+    let pidfd = self.pidfd.lock().unwrap_or_else(|e| e.into_inner());
+    let sent = match &*pidfd {
       #[cfg(target_os = "linux")]
       Some(fd) => sys::pidfd_send_signal(fd.as_fd(), signal),
       _ => Signal::try_from(signal).and_then(|s| nix::sys::signal::kill(self.pid, s)),
@@ -126,7 +129,8 @@ impl ChildProc {
   fn watch(&self, poller: &Poller, key: usize, first: bool) -> bool {
     #[cfg(target_os = "linux")]
     {
-      let Some(pidfd) = &self.pidfd else {
+      let pidfd = self.pidfd.lock().unwrap_or_else(|e| e.into_inner());
+      let Some(pidfd) = &*pidfd else {
         return false;
       };
       let interest = Interest::readable(key);
@@ -143,9 +147,10 @@ impl ChildProc {
     }
   }
 
+  /// Stops watching for the exit and closes the pidfd: called once the child is reaped.
   fn unwatch(&self, poller: &Poller) {
     #[cfg(target_os = "linux")]
-    if let Some(pidfd) = &self.pidfd {
+    if let Some(pidfd) = self.pidfd.lock().unwrap_or_else(|e| e.into_inner()).take() {
       let _ = poller.delete(pidfd.as_fd());
     }
     #[cfg(target_os = "macos")]
@@ -200,7 +205,7 @@ impl Terminal {
     } = spawned;
     let child = ChildProc {
       pid,
-      pidfd,
+      pidfd: Mutex::new(pidfd),
       reaped: AtomicBool::new(false),
     };
     Self::attach(master, pts_name, Some(Arc::new(child)), slave, flow, sink)
@@ -258,7 +263,9 @@ impl Terminal {
 
   /// The child's pidfd number, for diagnostics.
   pub fn pidfd(&self) -> Option<RawFd> {
-    self.child.as_ref()?.pidfd.as_ref().map(|fd| fd.as_raw_fd())
+    let child = self.child.as_ref()?;
+    let pidfd = child.pidfd.lock().unwrap_or_else(|e| e.into_inner());
+    pidfd.as_ref().map(|fd| fd.as_raw_fd())
   }
 
   /// The master's descriptor number, for display and for callers that poll it themselves.
@@ -683,7 +690,9 @@ impl Entry {
       Some(child) if self.status.is_none() && !self.child_armed => {
         self.status = child.try_reap();
         self.next_poll = None;
-        if self.status.is_none() {
+        if self.status.is_some() {
+          child.unwatch(poller);
+        } else {
           self.child_armed = child.watch(poller, id << 1 | 1, false);
           if !self.child_armed {
             self.next_poll = Some(now + WAITPID_POLL);
@@ -715,6 +724,11 @@ impl Entry {
       if deliver {
         self.exit_sent = true;
         self.grace = None;
+        if self.eof {
+          // Nothing more can be read or written: let go of the master first, so that once the
+          // consumer drops its own handle on seeing the exit, the descriptor is closed.
+          self.close_master(poller);
+        }
         (self.sink)(Event::Exit(status));
       }
     }

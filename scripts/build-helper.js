@@ -1,0 +1,13 @@
+'use strict';
+// Builds spawn-helper (core/src/bin/spawn-helper.rs) and puts it beside the addon with mode
+// 0755: on macOS every terminal is started through it, and node-pty shipped its helper 0644
+// for months, which broke every spawn. package.test.js checks the mode inside the tarball.
+const { execFileSync } = require('child_process');
+const fs = require('fs');
+const path = require('path');
+
+const root = path.join(__dirname, '..');
+execFileSync('cargo', ['build', '--release', '--quiet', '-p', 'node-pty-rs-core', '--bin', 'spawn-helper'], { cwd: root, stdio: 'inherit' });
+const target = path.join(root, 'spawn-helper');
+fs.copyFileSync(path.join(root, 'target', 'release', 'spawn-helper'), target);
+fs.chmodSync(target, 0o755);
