@@ -81,4 +81,6 @@ export interface SpawnRequest {
   /** Run as this user / group (takes the fork path). */
   uid?: number
   gid?: number
+  /** The `spawn-helper` executable to start the program through (macOS). */
+  helper?: string
 }
