@@ -6,7 +6,8 @@
 //! - output is handed to the terminal's sink in order, and the exit after the last byte the
 //!   child wrote (the master reported EIO), or after a short grace when a background
 //!   grandchild keeps the terminal open;
-//! - writes never block the caller: they queue here and go out as the master accepts them;
+//! - writes never block the caller: what the (non-blocking) master does not take at once
+//!   queues, and goes out in order as the master accepts it;
 //! - a terminal whose consumer falls behind (`IN_FLIGHT_LIMIT` bytes handed over but not yet
 //!   consumed) or is paused is simply not read, so the kernel stops the child.
 
@@ -181,6 +182,50 @@ impl ChildProc {
   }
 }
 
+/// Bytes on their way to the child, shared by the writing thread and the reactor. A write
+/// that finds nothing queued goes straight to the master, which is non-blocking, so a
+/// keystroke needs no hop to the reactor; what the master does not take waits here, in order,
+/// for the reactor to send when the master is writable.
+#[derive(Debug, Default)]
+struct Outbox {
+  queue: VecDeque<Vec<u8>>,
+  /// Bytes of `queue.front()` already written.
+  written: usize,
+  /// Nobody can read any more (the master reported EIO, or was closed): writes are dropped.
+  closed: bool,
+}
+
+impl Outbox {
+  /// Writes from the front until the master would block; `true` when bytes are left.
+  fn flush(&mut self, master: std::os::fd::BorrowedFd<'_>) -> bool {
+    while let Some(front) = self.queue.front() {
+      match nix::unistd::write(master, &front[self.written..]) {
+        Ok(n) => {
+          self.written += n;
+          if self.written == front.len() {
+            self.queue.pop_front();
+            self.written = 0;
+          }
+        }
+        Err(Errno::EAGAIN) => return true,
+        Err(Errno::EINTR) => continue,
+        // EIO: no process has the terminal open any more, so nobody can read this.
+        Err(_) => {
+          self.close();
+          return false;
+        }
+      }
+    }
+    false
+  }
+
+  fn close(&mut self) {
+    self.queue.clear();
+    self.written = 0;
+    self.closed = true;
+  }
+}
+
 /// What the binding holds for one terminal: a master with its child, or one end of a pair
 /// opened without a process (`open()`), whose "exit" is its end of file.
 #[derive(Debug)]
@@ -189,6 +234,7 @@ pub struct Terminal {
   master: OwnedFd,
   pts_name: String,
   child: Option<Arc<ChildProc>>,
+  outbox: Mutex<Outbox>,
   flow: Arc<Flow>,
   reactor: &'static Reactor,
 }
@@ -239,6 +285,7 @@ impl Terminal {
       master,
       pts_name,
       child,
+      outbox: Mutex::new(Outbox::default()),
       flow: flow.clone(),
       reactor: flow.reactor,
     });
@@ -278,11 +325,25 @@ impl Terminal {
     &self.flow
   }
 
-  /// Queues `data` for the child; it is written, in order, as the master accepts it.
+  /// Sends `data` to the child, in order with everything written before: at once as far as
+  /// the master takes it, the rest by the reactor as the master accepts it. Never blocks.
   pub fn write(&self, data: Vec<u8>) {
-    if !data.is_empty() {
-      self.reactor.send(Command::Write(self.id, data));
+    let mut out = self.outbox();
+    if data.is_empty() || out.closed {
+      return;
     }
+    let was_empty = out.queue.is_empty();
+    out.queue.push_back(data);
+    // With bytes already queued the reactor is waiting for the master to be writable and
+    // will send these after them.
+    if was_empty && out.flush(self.master.as_fd()) {
+      drop(out);
+      self.reactor.send(Command::Wake(self.id));
+    }
+  }
+
+  fn outbox(&self) -> std::sync::MutexGuard<'_, Outbox> {
+    self.outbox.lock().unwrap_or_else(|e| e.into_inner())
   }
 
   /// Stops (`true`) or restarts reading; while stopped the child blocks once the kernel's
@@ -337,7 +398,6 @@ pub fn new_flow() -> Result<Arc<Flow>> {
 
 enum Command {
   Add(Box<Entry>),
-  Write(usize, Vec<u8>),
   Pause(usize, bool),
   Wake(usize),
   Destroy(usize, SyncSender<()>),
@@ -453,12 +513,6 @@ impl Reactor {
             self.live.fetch_add(1, SeqCst);
             touched.push(id);
           }
-          Command::Write(id, data) => {
-            if let Some(e) = entries.get_mut(&id) {
-              e.queue_write(data);
-              touched.push(id);
-            }
-          }
           Command::Pause(id, paused) => {
             if let Some(e) = entries.get_mut(&id) {
               e.paused = paused;
@@ -535,9 +589,6 @@ struct Entry {
   child: Option<Arc<ChildProc>>,
   flow: Arc<Flow>,
   sink: Sink,
-  queue: VecDeque<Vec<u8>>,
-  /// Bytes of `queue.front()` already written.
-  written: usize,
   paused: bool,
   /// The master reported EIO (or was closed by `destroy`): nothing more will be read.
   eof: bool,
@@ -559,8 +610,6 @@ impl Entry {
       flow: term.flow.clone(),
       term: Some(term),
       sink,
-      queue: VecDeque::new(),
-      written: 0,
       paused: false,
       eof: false,
       status: None,
@@ -643,43 +692,19 @@ impl Entry {
     drained
   }
 
-  fn queue_write(&mut self, data: Vec<u8>) {
-    if self.term.is_some() && !self.eof {
-      self.queue.push_back(data);
-      self.flush();
-    }
-  }
-
   fn flush(&mut self) {
-    let Some(term) = &self.term else {
-      return;
-    };
-    while let Some(front) = self.queue.front() {
-      match nix::unistd::write(&term.master, &front[self.written..]) {
-        Ok(n) => {
-          self.written += n;
-          if self.written == front.len() {
-            self.queue.pop_front();
-            self.written = 0;
-          }
-        }
-        Err(Errno::EAGAIN) => return,
-        Err(Errno::EINTR) => continue,
-        // EIO: no process has the terminal open any more, so nobody can read this.
-        Err(_) => break,
-      }
+    if let Some(term) = &self.term {
+      term.outbox().flush(term.master.as_fd());
     }
-    self.queue.clear();
-    self.written = 0;
   }
 
   fn close_master(&mut self, poller: &Poller) {
     if let Some(term) = self.term.take() {
+      term.outbox().close();
       let _ = poller.delete(term.master.as_fd());
     }
     self.master_armed = None;
     self.slave = None;
-    self.queue.clear();
     self.eof = true;
   }
 
@@ -737,7 +762,7 @@ impl Entry {
     }
 
     if let Some(term) = &self.term {
-      let want = (self.reading(), !self.queue.is_empty());
+      let want = (self.reading(), !term.outbox().queue.is_empty());
       if want != (false, false) && self.master_armed != Some(want) {
         let interest = Interest::new(id << 1, want.0, want.1);
         if poller.modify(term.master.as_fd(), interest).is_ok() {
