@@ -1,0 +1,103 @@
+'use strict';
+
+// One WebSocket, one terminal; they live and die together.
+//
+// Protocol. Browser to server, text frames of JSON: {"type":"input","data":"..."} and
+// {"type":"resize","cols":N,"rows":N}; anything else is ignored. Server to browser: the
+// terminal's output as binary frames, so that no output can pass for the one text frame,
+// {"type":"exit","exitCode":N,"signal":N}, which precedes a close with code 1000.
+
+const { WebSocket } = require('ws');
+const pty = require('..');
+
+// Past this much output queued for a slow browser, stop reading: the kernel then stops the
+// program, and the server's memory stays flat whatever the program prints.
+const HIGH_WATER = 1024 * 1024;
+const LOW_WATER = 64 * 1024;
+const MAX_CELLS = 1000;
+
+// The browser's terminal is not the one the server runs in: these would describe the latter.
+const HOST_TERMINAL_VARS = ['TMUX', 'TMUX_PANE', 'STY', 'WINDOW', 'WINDOWID', 'TERMCAP', 'COLUMNS', 'LINES'];
+
+function shellEnv() {
+  const env = { ...process.env, COLORTERM: 'truecolor' }; // TERM comes from spawn's `name`
+  for (const key of HOST_TERMINAL_VARS) delete env[key];
+  return env;
+}
+
+const isSize = (n) => Number.isInteger(n) && n >= 1 && n <= MAX_CELLS;
+
+function parse(text) {
+  try {
+    const msg = JSON.parse(text);
+    return msg && typeof msg === 'object' ? msg : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Starts a shell for `ws`; calls `onEnd` once, when the socket has closed. Returns a function
+ * that destroys the terminal and drops the connection at once (the server is going away).
+ */
+function startSession(ws, onEnd) {
+  const term = pty.spawn(process.env.SHELL || '/bin/bash', [], {
+    name: 'xterm-256color',
+    cols: 80,
+    rows: 24,
+    cwd: process.env.HOME || '/',
+    env: shellEnv(),
+    encoding: null, // bytes go out as they came; xterm.js decodes UTF-8 across frames
+  });
+
+  let paused = false;
+  // Called as each frame reaches the kernel; once the last one has, the queue is short again.
+  const sent = () => {
+    if (paused && ws.bufferedAmount <= LOW_WATER) {
+      paused = false;
+      term.resume();
+    }
+  };
+  term.onData((chunk) => {
+    if (ws.readyState !== WebSocket.OPEN) return;
+    ws.send(chunk, sent);
+    if (!paused && ws.bufferedAmount > HIGH_WATER) {
+      paused = true;
+      term.pause();
+    }
+  });
+  term.onExit(({ exitCode, signal }) => {
+    if (ws.readyState !== WebSocket.OPEN) return;
+    ws.send(JSON.stringify({ type: 'exit', exitCode, signal }));
+    ws.close(1000, 'the shell exited');
+  });
+
+  ws.on('message', (data, isBinary) => {
+    if (isBinary) return;
+    const msg = parse(data.toString());
+    if (msg.type === 'input' && typeof msg.data === 'string') term.write(msg.data);
+    else if (msg.type === 'resize' && isSize(msg.cols) && isSize(msg.rows)) term.resize(msg.cols, msg.rows);
+  });
+
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    term.destroy();
+    onEnd();
+  };
+  ws.on('close', end);
+  ws.on('error', () => {
+    end();
+    ws.terminate();
+  });
+
+  return () => {
+    end();
+    // The close frame usually makes it out before the connection drops, so the tab can say why.
+    ws.close(1001, 'the server is shutting down');
+    ws.terminate();
+  };
+}
+
+module.exports = { startSession };
