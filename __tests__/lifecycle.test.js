@@ -100,24 +100,25 @@ describe('the host process', () => {
     expect(r.status).toBe(0);
   });
 
-  test('process.exit() with 50 live terminals: no crash, and their programs get the hangup', async () => {
-    const marker = `npr-exit-${process.pid}-${Date.now()}`;
-    const r = spawnSync(process.execPath, [fixture('exit-with-live-terminals.js'), marker], { encoding: 'utf8', timeout: 20000 });
-    expect(r.signal).toBeNull();
+  /** Runs a host fixture that starts programs tagged with a unique marker; then none may survive. */
+  async function hostRun(name, timeout) {
+    const marker = `npr-${name}-${process.pid}-${Date.now()}`;
+    const r = spawnSync(process.execPath, [fixture(`${name}.js`), marker], { encoding: 'utf8', timeout });
+    expect(r.signal).toBeNull(); // no crash (SIGABRT, SIGSEGV) and no time-out
     expect(r.status).toBe(0);
-    expect(r.stderr).toBe('');
     await until(() => survivors(marker).length === 0, 5000, 'the programs to end').catch(() => {});
     expect(survivors(marker)).toEqual([]);
+    return r;
+  }
+
+  test('process.exit() with 50 live terminals: no crash, and their programs get the hangup', async () => {
+    const r = await hostRun('exit-with-live-terminals', 20000);
+    expect(r.stderr).toBe('');
   });
 
   test('terminals in terminated Workers: no crash, and none of their programs survive', async () => {
-    const marker = `npr-worker-${process.pid}-${Date.now()}`;
-    const r = spawnSync(process.execPath, [fixture('worker-terminated.js'), marker], { encoding: 'utf8', timeout: 60000 });
-    expect(r.signal).toBeNull();
-    expect(r.status).toBe(0);
+    const r = await hostRun('worker-terminated', 60000);
     expect(r.stdout).toBe('main thread still running\n');
-    await until(() => survivors(marker).length === 0, 5000, 'the programs to end').catch(() => {});
-    expect(survivors(marker)).toEqual([]);
   });
 
   test('jest --detectOpenHandles reports nothing for a suite that uses terminals', () => {

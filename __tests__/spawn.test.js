@@ -54,6 +54,34 @@ describe('round trip and exit', () => {
     expect(seen).toEqual([['data', 'legacy\r\n'], ['close'], ['exit', 7, 0]]);
   });
 
+  test("node-pty's EventEmitter surface: on, once, off, removeListener, removeAllListeners, listeners, emit", async () => {
+    const term = pty.spawn('/bin/sh', ['-c', 'echo a; sleep 0.2; echo b; sleep 0.2; echo c'], {});
+    const onceSeen = [];
+    const offSeen = [];
+    const allSeen = [];
+    const off = (d) => offSeen.push(d);
+    term.once('data', (d) => onceSeen.push(d));
+    term.on('data', off);
+    term.addListener('data', (d) => allSeen.push(d));
+    expect(term.listeners('data')).toHaveLength(3);
+    await new Promise((resolve) => term.once('data', resolve)); // 'a' (the once listener saw it too)
+    term.off('data', off);
+    term.removeListener('data', off);
+    expect(term.listeners('data')).toHaveLength(1);
+    const exit = new Promise((resolve) => term.on('exit', (code, signal) => resolve([code, signal])));
+    expect(await exit).toEqual([0, 0]);
+    expect(onceSeen).toEqual(['a\r\n']);
+    expect(offSeen).toEqual(['a\r\n']);
+    expect(allSeen.join('')).toBe('a\r\nb\r\nc\r\n');
+    term.removeAllListeners('data');
+    expect(term.listeners('data')).toEqual([]);
+    // emit() reaches the listeners, as on node-pty's socket-backed terminal.
+    const emitted = [];
+    term.on('data', (d) => emitted.push(d));
+    expect(term.emit('data', 'synthetic')).toBe(true);
+    expect(emitted).toEqual(['synthetic']);
+  });
+
   test('onData and onExit return disposables', async () => {
     const term = pty.spawn('/bin/sh', ['-c', 'echo one; sleep 0.2; echo two'], {});
     const got = [];

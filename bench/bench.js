@@ -98,14 +98,23 @@ function throughputFile() {
   return file;
 }
 
+/** The native reader's modes: the physical limit, and that limit once the bytes must reach
+ * another thread (as they must reach the JS thread in any design that reads off it). */
+const NATIVE_MODES = {
+  native: [],
+  'native-handoff': ['--poll', '--handoff'],
+};
+
 function runThroughput() {
   const reader = buildNativeReader();
   const file = throughputFile();
-  const rounds = Object.fromEntries(['native', ...LIBRARIES].map((l) => [l, []]));
+  const rounds = Object.fromEntries([...Object.keys(NATIVE_MODES), ...LIBRARIES].map((l) => [l, []]));
   for (let round = 0; round < ROUNDS; round++) {
-    log(`throughput: round ${round + 1}, native reader`);
-    const native = JSON.parse(execFileSync(reader, [file], { encoding: 'utf8' }));
-    rounds.native.push({ mbPerSec: native.bytes / 1e6 / native.seconds, lost: THROUGHPUT_BYTES - native.bytes });
+    for (const [name, flags] of Object.entries(NATIVE_MODES)) {
+      log(`throughput: round ${round + 1}, ${name}`);
+      const native = JSON.parse(execFileSync(reader, [...flags, file], { encoding: 'utf8' }));
+      rounds[name].push({ mbPerSec: native.bytes / 1e6 / native.seconds, lost: THROUGHPUT_BYTES - native.bytes });
+    }
     for (const library of rotate(LIBRARIES, round)) {
       log(`throughput: round ${round + 1}, ${library}`);
       rounds[library].push(measure(library, ['throughput', file, THROUGHPUT_BYTES]));
@@ -114,23 +123,13 @@ function runThroughput() {
   return Object.fromEntries(Object.entries(rounds).map(([l, rs]) => [l, medianOf(rs)]));
 }
 
-function runLatency() {
+/** Runs one measure.js scenario for every library, alternating, for every round. */
+function runRounds(label, args) {
   const rounds = Object.fromEntries(LIBRARIES.map((l) => [l, []]));
   for (let round = 0; round < ROUNDS; round++) {
     for (const library of rotate(LIBRARIES, round)) {
-      log(`latency: round ${round + 1}, ${library}`);
-      rounds[library].push(measure(library, ['latency', KEYSTROKES]));
-    }
-  }
-  return Object.fromEntries(Object.entries(rounds).map(([l, rs]) => [l, medianOf(rs)]));
-}
-
-function runScale() {
-  const rounds = Object.fromEntries(LIBRARIES.map((l) => [l, []]));
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const library of rotate(LIBRARIES, round)) {
-      log(`scale: round ${round + 1}, ${library}`);
-      rounds[library].push(measure(library, ['scale', TERMINALS]));
+      log(`${label}: round ${round + 1}, ${library}`);
+      rounds[library].push(measure(library, args));
     }
   }
   return Object.fromEntries(Object.entries(rounds).map(([l, rs]) => [l, medianOf(rs)]));
@@ -158,9 +157,13 @@ function spawnTable(spawn) {
 
 function throughputTable(tp) {
   const native = tp.native || {};
-  const rows = ['native', ...LIBRARIES].map((l) => {
+  const names = {
+    native: 'native reader (Rust, blocking reads: the physical limit)',
+    'native-handoff': 'native reader, poll + non-blocking reads, each chunk handed to a second thread',
+  };
+  const rows = [...Object.keys(NATIVE_MODES), ...LIBRARIES].map((l) => {
     const r = tp[l] || {};
-    const name = l === 'native' ? 'native reader (Rust, blocking reads)' : l;
+    const name = names[l] || l;
     return `| ${name} | ${fmt(r.mbPerSec, 1)} | ${fmt(r.mbPerSec / native.mbPerSec, 2)} | ${Number.isFinite(r.lost) ? r.lost : 'n/a'} |`;
   });
   return [
@@ -270,8 +273,8 @@ function main() {
   log(header);
   const spawn = runSpawn();
   const tp = runThroughput();
-  const lat = runLatency();
-  const sc = runScale();
+  const lat = runRounds('latency', ['latency', KEYSTROKES]);
+  const sc = runRounds('scale', ['scale', TERMINALS]);
   const report = [
     '# Benchmark results',
     '',

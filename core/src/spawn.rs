@@ -37,6 +37,24 @@ pub struct Command {
 /// Whether the parent keeps its slave copy on this platform (see [`Command::keep_slave`]).
 pub const KEEP_SLAVE: bool = cfg!(target_os = "macos");
 
+impl Command {
+  /// `file` with `args` in `/`, an empty environment, 80x24, UTF-8, this platform's defaults.
+  pub fn new(file: &str, args: &[&str]) -> Command {
+    Command {
+      file: file.into(),
+      args: args.iter().map(|a| a.to_string()).collect(),
+      env: Vec::new(),
+      cwd: "/".into(),
+      size: Size::new(80, 24),
+      utf8: true,
+      uid: None,
+      gid: None,
+      keep_slave: KEEP_SLAVE,
+      helper: None,
+    }
+  }
+}
+
 /// The child process, with the descriptor that reports its exit (Linux: a pidfd).
 #[derive(Debug)]
 pub struct Child {
@@ -247,16 +265,8 @@ mod tests {
   fn bad_cwd_is_reported_as_chdir_with_its_path() {
     let _g = serial();
     let cmd = Command {
-      file: "/bin/true".into(),
-      args: vec![],
-      env: vec![],
       cwd: "/nonexistent/dir".into(),
-      size: Size::new(80, 24),
-      utf8: true,
-      uid: None,
-      gid: None,
-      keep_slave: KEEP_SLAVE,
-      helper: None,
+      ..Command::new("/bin/true", &[])
     };
     let err = spawn(&cmd).unwrap_err();
     assert_eq!((err.errno, err.syscall), (Errno::ENOENT, "chdir"));
@@ -267,18 +277,7 @@ mod tests {
   #[test]
   fn nul_in_an_argument_is_einval() {
     let _g = serial();
-    let cmd = Command {
-      file: "/bin/true".into(),
-      args: vec!["a\0b".into()],
-      env: vec![],
-      cwd: "/".into(),
-      size: Size::new(80, 24),
-      utf8: true,
-      uid: None,
-      gid: None,
-      keep_slave: KEEP_SLAVE,
-      helper: None,
-    };
+    let cmd = Command::new("/bin/true", &["a\0b"]);
     assert_eq!(spawn(&cmd).unwrap_err().errno, Errno::EINVAL);
   }
 }

@@ -1,7 +1,6 @@
 //! The macOS way of starting a program (through spawn-helper, keeping the slave until the
 //! child is reaped and the master drained), run on Linux where it can be tested.
 
-use node_pty_rs_core::pty::Size;
 use node_pty_rs_core::reactor::{new_flow, Event, ExitStatus, Terminal};
 use node_pty_rs_core::spawn::{spawn, Command};
 use std::sync::mpsc::{channel, Receiver};
@@ -12,16 +11,10 @@ const HELPER: &str = env!("CARGO_BIN_EXE_spawn-helper");
 
 fn via_helper(file: &str, args: &[&str]) -> Command {
   Command {
-    file: file.into(),
-    args: args.iter().map(|s| s.to_string()).collect(),
     env: vec!["PATH=/usr/bin:/bin".into()],
-    cwd: "/".into(),
-    size: Size::new(80, 24),
-    utf8: true,
-    uid: None,
-    gid: None,
     keep_slave: true,
     helper: Some(HELPER.into()),
+    ..Command::new(file, args)
   }
 }
 

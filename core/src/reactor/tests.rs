@@ -6,16 +6,8 @@ use crate::test_support::serial;
 
 fn sh(script: &str) -> Cmd {
   Cmd {
-    file: "/bin/sh".into(),
-    args: vec!["-c".into(), script.into()],
     env: vec!["PATH=/usr/bin:/bin".into()],
-    cwd: "/".into(),
-    size: Size::new(80, 24),
-    utf8: true,
-    uid: None,
-    gid: None,
-    keep_slave: crate::spawn::KEEP_SLAVE,
-    helper: None,
+    ..Cmd::new("/bin/sh", &["-c", script])
   }
 }
 
@@ -42,27 +34,31 @@ fn start(cmd: &Cmd) -> (Arc<Terminal>, Receiver<Ev>) {
   (term, rx)
 }
 
-/// Collects everything up to the exit, consuming as it goes; panics on anything after it.
-fn collect(term: &Terminal, rx: &Receiver<Ev>) -> (Vec<u8>, ExitStatus) {
+/// Collects everything up to the exit, consuming as it goes; panics if the exit does not
+/// come within `limit`.
+fn collect_within(term: &Terminal, rx: &Receiver<Ev>, limit: Duration) -> (Vec<u8>, ExitStatus) {
+  let deadline = Instant::now() + limit;
   let mut out = Vec::new();
   loop {
-    match rx
-      .recv_timeout(Duration::from_secs(20))
-      .expect("no exit within 20 s")
-    {
+    let left = deadline.saturating_duration_since(Instant::now());
+    match rx.recv_timeout(left).expect("no exit in time") {
       Ev::Data(d) => {
         term.flow().consumed(d.len());
         out.extend(d);
       }
-      Ev::Exit(status) => {
-        assert_eq!(
-          rx.recv_timeout(Duration::from_millis(300)),
-          Err(RecvTimeoutError::Disconnected)
-        );
-        return (out, status);
-      }
+      Ev::Exit(status) => return (out, status),
     }
   }
+}
+
+/// Collects everything up to the exit; panics on anything after it.
+fn collect(term: &Terminal, rx: &Receiver<Ev>) -> (Vec<u8>, ExitStatus) {
+  let got = collect_within(term, rx, Duration::from_secs(20));
+  assert_eq!(
+    rx.recv_timeout(Duration::from_millis(300)),
+    Err(RecvTimeoutError::Disconnected)
+  );
+  got
 }
 
 /// Descriptors open in the process, once the reactor and the pty pool's files (which live as
@@ -192,21 +188,8 @@ fn destroy_closes_the_master_and_still_reaps() {
 fn a_background_grandchild_does_not_hold_back_the_exit() {
   let _g = serial();
   let (term, rx) = start(&sh("sleep 5 & echo hi"));
-  let started = Instant::now();
-  let mut out = Vec::new();
-  let status = loop {
-    match rx
-      .recv_timeout(Duration::from_secs(4))
-      .expect("exit held back by the grandchild")
-    {
-      Ev::Data(d) => {
-        term.flow().consumed(d.len());
-        out.extend(d);
-      }
-      Ev::Exit(s) => break s,
-    }
-  };
-  assert!(started.elapsed() < Duration::from_secs(4));
+  // Well before the grandchild ends: it does not hold the exit back.
+  let (out, status) = collect_within(&term, &rx, Duration::from_secs(4));
   assert_eq!(String::from_utf8_lossy(&out).trim(), "hi");
   assert_eq!(status.code, 0);
   term.destroy();
@@ -268,21 +251,8 @@ fn kept_slave_every_byte_then_exit_then_closed() {
 fn kept_slave_with_a_grandchild_still_exits_after_the_grace() {
   let _g = serial();
   let (term, rx) = start(&keeping_slave("trap '' HUP; sleep 3 & echo hi"));
-  let started = Instant::now();
-  let mut out = Vec::new();
-  let status = loop {
-    match rx
-      .recv_timeout(Duration::from_secs(2))
-      .expect("exit held back")
-    {
-      Ev::Data(d) => {
-        term.flow().consumed(d.len());
-        out.extend(d);
-      }
-      Ev::Exit(s) => break s,
-    }
-  };
-  assert!(started.elapsed() < Duration::from_secs(2));
+  // Well before the grandchild ends: it does not hold the exit back.
+  let (out, status) = collect_within(&term, &rx, Duration::from_secs(2));
   assert_eq!(String::from_utf8_lossy(&out).trim(), "hi");
   assert_eq!(status.code, 0);
   term.destroy();
