@@ -35,13 +35,13 @@ impl SysError {
     }
   }
 
-  /// Adds what was exhausted, when the errno says something was: the pty pool (EAGAIN,
-  /// ENOSPC) or descriptors (EMFILE, ENFILE), so that the error says so rather than a bare
-  /// "failed".
+  /// Adds what was exhausted, when the errno says something was: the pty pool (ENOSPC from
+  /// Linux's devpts, ENXIO from macOS's ptmx, EAGAIN) or descriptors (EMFILE, ENFILE), so
+  /// that the error says so rather than a bare "failed".
   pub fn exhaustion(mut self) -> Self {
     if matches!(
       self.errno,
-      Errno::EAGAIN | Errno::ENOSPC | Errno::EMFILE | Errno::ENFILE
+      Errno::EAGAIN | Errno::ENOSPC | Errno::ENXIO | Errno::EMFILE | Errno::ENFILE
     ) {
       self.pty_pool = crate::pty::pool();
     }
