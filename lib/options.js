@@ -126,7 +126,6 @@ function normalizeSpawn(file, args, opt) {
       utf8: encoding === 'utf8' || encoding === 'utf-8',
     },
     file,
-    name,
     encoding,
     // -1 means "unset" in node-pty; unlike node-pty, 0 (root) is honoured.
     uid: opt.uid === -1 || opt.uid === null ? undefined : opt.uid,

@@ -47,7 +47,6 @@ class Terminal extends EventEmitter {
     this._started = Date.now();
     this._bytesIn = 0;
     this._bytesOut = 0;
-    this._name = o.name;
     this._cols = o.request.cols;
     this._rows = o.request.rows;
     this._encoding = o.encoding;
@@ -102,14 +101,11 @@ class Terminal extends EventEmitter {
    * shows the reason and exits with code 1; the exit event also carries the error.
    */
   _failLater(err) {
+    // Through _onNative, like real output and exit: dropped after destroy(), held while paused.
     setImmediate(() => {
-      if (this._destroyed) {
-        this._finish({ exitCode: 1, signal: 0, error: err });
-        return;
-      }
-      this._dispatch(Buffer.from(`${err.message}\r\n`));
-      if (this.listenerCount('error') > 0) this.emit('error', err);
-      this._dispatch({ exitCode: 1, signal: 0, error: err });
+      this._onNative(Buffer.from(`${err.message}\r\n`));
+      if (this.listenerCount('error') > 0 && !this._destroyed) this.emit('error', err);
+      this._onNative({ exitCode: 1, signal: 0, error: err });
     });
   }
 
@@ -192,8 +188,7 @@ class Terminal extends EventEmitter {
   }
 
   get process() {
-    const live = this._native && !this._exited && !this._destroyed;
-    return (live && this._native.foregroundProcess()) || this._file;
+    return (this._live() && this._native.foregroundProcess()) || this._file;
   }
 
   _live() {

@@ -356,10 +356,6 @@ impl Terminal {
     pty::set_size(self.master.as_fd(), size)
   }
 
-  pub fn size(&self) -> Result<Size> {
-    pty::get_size(self.master.as_fd())
-  }
-
   pub fn kill(&self, signal: i32) -> Result<()> {
     self.child.as_ref().map_or(Ok(()), |c| c.signal(signal))
   }

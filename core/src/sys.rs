@@ -12,6 +12,7 @@ use std::os::fd::{AsRawFd, BorrowedFd};
 #[cfg(target_os = "linux")]
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::ptr;
+use std::sync::OnceLock;
 
 nix::ioctl_write_ptr_bad!(ioctl_set_winsize, libc::TIOCSWINSZ, Winsize);
 nix::ioctl_read_bad!(ioctl_get_winsize, libc::TIOCGWINSZ, Winsize);
@@ -91,20 +92,20 @@ type AddChdir = unsafe extern "C" fn(*mut libc::posix_spawn_file_actions_t, *con
 #[cfg(target_os = "linux")]
 type AddClosefrom = unsafe extern "C" fn(*mut libc::posix_spawn_file_actions_t, c_int) -> c_int;
 
-/// Looks up an optional libc function at run time, so the addon still loads on a libc that
-/// predates it (addchdir_np: glibc 2.29, addclosefrom_np: glibc 2.34).
-fn optional_libc_fn(name: &CStr) -> Option<*mut libc::c_void> {
-  // SAFETY: `name` is NUL-terminated; RTLD_DEFAULT searches the already-loaded objects and
-  // dlsym has no other side effect.
-  let sym = unsafe { libc::dlsym(libc::RTLD_DEFAULT, name.as_ptr()) };
-  (!sym.is_null()).then_some(sym)
+/// Looks up an optional libc function at run time, once, so the addon still loads on a libc
+/// that predates it (addchdir_np: glibc 2.29, macOS 10.15; addclosefrom_np: glibc 2.34).
+fn optional_libc_fn(cache: &'static OnceLock<Option<usize>>, name: &CStr) -> Option<usize> {
+  *cache.get_or_init(|| {
+    // SAFETY: `name` is NUL-terminated; RTLD_DEFAULT searches the already-loaded objects and
+    // dlsym has no other side effect.
+    let sym = unsafe { libc::dlsym(libc::RTLD_DEFAULT, name.as_ptr()) };
+    (!sym.is_null()).then_some(sym as usize)
+  })
 }
 
 fn add_chdir_fn() -> Option<AddChdir> {
-  static FN: std::sync::OnceLock<Option<usize>> = std::sync::OnceLock::new();
-  let addr = (*FN.get_or_init(|| {
-    optional_libc_fn(c"posix_spawn_file_actions_addchdir_np").map(|p| p as usize)
-  }))?;
+  static CACHE: OnceLock<Option<usize>> = OnceLock::new();
+  let addr = optional_libc_fn(&CACHE, c"posix_spawn_file_actions_addchdir_np")?;
   // SAFETY: the symbol is libc's posix_spawn_file_actions_addchdir_np, whose C signature
   // is exactly `AddChdir`.
   Some(unsafe { std::mem::transmute::<usize, AddChdir>(addr) })
@@ -112,10 +113,8 @@ fn add_chdir_fn() -> Option<AddChdir> {
 
 #[cfg(target_os = "linux")]
 fn add_closefrom_fn() -> Option<AddClosefrom> {
-  static FN: std::sync::OnceLock<Option<usize>> = std::sync::OnceLock::new();
-  let addr = (*FN.get_or_init(|| {
-    optional_libc_fn(c"posix_spawn_file_actions_addclosefrom_np").map(|p| p as usize)
-  }))?;
+  static CACHE: OnceLock<Option<usize>> = OnceLock::new();
+  let addr = optional_libc_fn(&CACHE, c"posix_spawn_file_actions_addclosefrom_np")?;
   // SAFETY: the symbol is glibc's posix_spawn_file_actions_addclosefrom_np, whose C
   // signature is exactly `AddClosefrom`.
   Some(unsafe { std::mem::transmute::<usize, AddClosefrom>(addr) })
