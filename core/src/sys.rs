@@ -88,6 +88,16 @@ pub struct SpawnRequest<'a> {
   pub cwd: &'a CStr,
 }
 
+/// The NULL-terminated array of pointers that exec-family calls take, pointing into
+/// `strings` (which must outlive it). Built before any fork: the child must not allocate.
+fn null_terminated(strings: &[CString]) -> Vec<*mut c_char> {
+  strings
+    .iter()
+    .map(|s| s.as_ptr().cast_mut())
+    .chain(std::iter::once(ptr::null_mut()))
+    .collect()
+}
+
 type AddChdir = unsafe extern "C" fn(*mut libc::posix_spawn_file_actions_t, *const c_char) -> c_int;
 #[cfg(target_os = "linux")]
 type AddClosefrom = unsafe extern "C" fn(*mut libc::posix_spawn_file_actions_t, c_int) -> c_int;
@@ -193,18 +203,8 @@ pub fn spawn_on_tty(req: &SpawnRequest<'_>) -> nix::Result<Pid> {
     | libc::POSIX_SPAWN_SETSIGDEF
     | libc::POSIX_SPAWN_CLOEXEC_DEFAULT;
 
-  let argv: Vec<*mut c_char> = req
-    .argv
-    .iter()
-    .map(|a| a.as_ptr().cast_mut())
-    .chain(std::iter::once(ptr::null_mut()))
-    .collect();
-  let envp: Vec<*mut c_char> = req
-    .envp
-    .iter()
-    .map(|e| e.as_ptr().cast_mut())
-    .chain(std::iter::once(ptr::null_mut()))
-    .collect();
+  let argv = null_terminated(req.argv);
+  let envp = null_terminated(req.envp);
 
   // SAFETY: `st` holds initialised objects; the signal sets are initialised by
   // sigemptyset/sigfillset before they are read; every string is NUL-terminated and
@@ -351,18 +351,8 @@ pub fn fork_on_tty(
   gid: Option<libc::gid_t>,
 ) -> std::result::Result<Pid, ForkError> {
   let fail = |syscall, errno| ForkError { syscall, errno };
-  let argv: Vec<*const c_char> = req
-    .argv
-    .iter()
-    .map(|a| a.as_ptr())
-    .chain(std::iter::once(ptr::null()))
-    .collect();
-  let envp: Vec<*const c_char> = req
-    .envp
-    .iter()
-    .map(|e| e.as_ptr())
-    .chain(std::iter::once(ptr::null()))
-    .collect();
+  let argv = null_terminated(req.argv);
+  let envp = null_terminated(req.envp);
   let (report_rd, report_wr) =
     nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).map_err(|e| fail("pipe2", e))?;
   let report_fd = report_wr.as_raw_fd();
@@ -415,8 +405,8 @@ pub fn fork_on_tty(
 #[cfg(target_os = "linux")]
 unsafe fn fork_child(
   req: &SpawnRequest<'_>,
-  argv: &[*const c_char],
-  envp: &[*const c_char],
+  argv: &[*mut c_char],
+  envp: &[*mut c_char],
   uid: Option<libc::uid_t>,
   gid: Option<libc::gid_t>,
   report_fd: c_int,
@@ -483,7 +473,11 @@ unsafe fn fork_child(
       u32::MAX,
       0u32,
     );
-    libc::execve(req.program.as_ptr(), argv.as_ptr(), envp.as_ptr());
+    libc::execve(
+      req.program.as_ptr(),
+      argv.as_ptr().cast(),
+      envp.as_ptr().cast(),
+    );
     die(5)
   }
 }
