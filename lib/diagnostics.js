@@ -1,6 +1,7 @@
 'use strict';
 
 const fs = require('fs');
+const path = require('path');
 const native = require('../binding.js');
 
 /** Terminals (and `open()` pairs) that are alive: not exited, not destroyed. */
@@ -30,10 +31,13 @@ function ptyDescriptors() {
 // What was open before this library was loaded (the host's own terminal, say) is not ours.
 const preexisting = new Set(ptyDescriptors().map((d) => d.fd));
 
+// The package's entry point, wherever it is installed (its own name, or an alias).
+const ENTRY = path.join(__dirname, '..', 'index.js');
+
 /** Where the caller of spawn()/open() is: the stack without this library's own frames. */
 function callerStack() {
   const stack = new Error().stack.split('\n').slice(1);
-  const outside = stack.filter((line) => !line.includes(`${__dirname}/`) && !line.includes('node-pty-rs/index.js'));
+  const outside = stack.filter((line) => !line.includes(`${__dirname}/`) && !line.includes(`${ENTRY}:`));
   return outside.map((l) => l.trim()).join('\n');
 }
 

@@ -11,7 +11,7 @@
 //! - a terminal whose consumer falls behind (`IN_FLIGHT_LIMIT` bytes handed over but not yet
 //!   consumed) or is paused is simply not read, so the kernel stops the child.
 
-use crate::error::{Result, SysError, Syscall};
+use crate::error::{Result, Syscall};
 use crate::pty::{self, Size};
 use crate::spawn::{Child, Spawned};
 use crate::sys;
@@ -457,12 +457,7 @@ impl Reactor {
     std::thread::Builder::new()
       .name("node-pty-rs reactor".into())
       .spawn(move || reactor.run())
-      .map_err(|e| {
-        SysError::new(
-          Errno::from_raw(e.raw_os_error().unwrap_or(libc::EAGAIN)),
-          "pthread_create",
-        )
-      })?;
+      .syscall("pthread_create")?;
     let _ = REACTOR.set(reactor);
     Ok(reactor)
   }
