@@ -55,7 +55,6 @@ pub fn open(size: Size, utf8: bool) -> Result<PtyPair> {
 }
 
 fn open_pair(size: Size, utf8: bool) -> Result<PtyPair> {
-  pool(); // opens the pool's files while descriptors are still to be had
   let master =
     posix_openpt(OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC).syscall("posix_openpt")?;
   grantpt(&master).syscall("grantpt")?;
@@ -83,6 +82,14 @@ fn open_pair(size: Size, utf8: bool) -> Result<PtyPair> {
     slave,
     pts_name,
   })
+}
+
+/// Makes `fd` non-blocking (a pair's slave end, read and written by the reactor).
+pub fn set_nonblocking(fd: BorrowedFd<'_>) -> Result<()> {
+  let flags = OFlag::from_bits_truncate(fcntl(fd, FcntlArg::F_GETFL).syscall("fcntl")?);
+  fcntl(fd, FcntlArg::F_SETFL(flags | OFlag::O_NONBLOCK))
+    .syscall("fcntl")
+    .map(drop)
 }
 
 /// node-pty's termios (src/unix/pty.cc): cooked mode with echo, CR->NL on input, NL->CRNL on
@@ -161,27 +168,52 @@ pub fn foreground_process(master: BorrowedFd<'_>) -> Option<String> {
   (!argv0.is_empty()).then(|| String::from_utf8_lossy(argv0).into_owned())
 }
 
-/// The system's pty pool (Linux: /proc/sys/kernel/pty/{nr,max}). The two files are opened
-/// once and re-read in place, so the figures are still there when the process has run out of
-/// descriptors, which is when an error needs them most.
+/// The pty pool that limits this process's next pty (Linux). That is the global one
+/// (/proc/sys/kernel/pty/{nr,max}), unless the devpts instance mounted at /dev/pts, where
+/// /dev/ptmx allocates, has a lower `max=` of its own (containers mount their own): then that
+/// instance's ptys and limit. Read afresh on each call, holding no descriptor in between;
+/// `None` when the files cannot be read (procfs missing, or no descriptor left).
 #[cfg(target_os = "linux")]
 pub fn pool() -> Option<PtyPool> {
-  use std::os::unix::fs::FileExt;
-  static FILES: std::sync::OnceLock<Option<[std::fs::File; 2]>> = std::sync::OnceLock::new();
-  let files = FILES.get_or_init(|| {
-    let open = |name| std::fs::File::open(format!("/proc/sys/kernel/pty/{name}")).ok();
-    Some([open("nr")?, open("max")?])
-  });
-  let read = |file: &std::fs::File| -> Option<u32> {
-    let mut buf = [0u8; 32];
-    let n = file.read_at(&mut buf, 0).ok()?;
-    std::str::from_utf8(&buf[..n]).ok()?.trim().parse().ok()
+  let number =
+    |path: &str| -> Option<u32> { std::fs::read_to_string(path).ok()?.trim().parse().ok() };
+  let global = PtyPool {
+    in_use: number("/proc/sys/kernel/pty/nr")?,
+    max: number("/proc/sys/kernel/pty/max")?,
   };
-  let [nr, max] = files.as_ref()?;
-  Some(PtyPool {
-    in_use: read(nr)?,
-    max: read(max)?,
-  })
+  match devpts_max() {
+    Some(max) if max < global.max => {
+      let in_use = std::fs::read_dir("/dev/pts")
+        .ok()?
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+          e.file_name()
+            .to_string_lossy()
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+        })
+        .count() as u32;
+      Some(PtyPool { in_use, max })
+    }
+    _ => Some(global),
+  }
+}
+
+/// The `max=` option of the devpts instance visible at /dev/pts (the last one mounted there).
+#[cfg(target_os = "linux")]
+fn devpts_max() -> Option<u32> {
+  let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
+  let options = mountinfo.lines().rev().find_map(|line| {
+    // ID PARENT DEV ROOT MOUNTPOINT OPTIONS [TAGS...] - FSTYPE SOURCE SUPER_OPTIONS
+    let (mount, fs) = line.split_once(" - ")?;
+    let mut fs = fs.split(' ');
+    let point = mount.split(' ').nth(4)?;
+    (point == "/dev/pts" && fs.next()? == "devpts").then(|| fs.nth(1).unwrap_or(""))
+  })?;
+  options
+    .split(',')
+    .find_map(|o| o.strip_prefix("max="))
+    .and_then(|v| v.parse().ok())
 }
 
 /// The system's pty pool (macOS: `kern.tty.ptmx_max`; the ptys in use are the `/dev/ttysN`
@@ -251,14 +283,18 @@ mod tests {
   }
 
   #[test]
-  fn the_pool_counts_our_pair() {
+  fn the_pool_is_read_without_keeping_a_descriptor() {
     let _g = serial();
-    let before = pool().unwrap();
-    assert!(before.max > 0);
-    let _pair = open(Size::new(80, 24), true).unwrap();
-    let during = pool().unwrap();
-    // Other processes may open ptys meanwhile; ours is counted all the same.
-    assert!(during.in_use >= 1 && during.in_use <= during.max);
+    let count = || std::fs::read_dir("/proc/self/fd").unwrap().count();
+    let before = count();
+    let pool = pool().unwrap();
+    assert_eq!(count(), before);
+    let max: u32 = std::fs::read_to_string("/proc/sys/kernel/pty/max")
+      .unwrap()
+      .trim()
+      .parse()
+      .unwrap();
+    assert!(pool.max <= max && pool.in_use <= pool.max, "{pool:?}");
   }
 
   #[test]
