@@ -1,5 +1,6 @@
 'use strict';
 
+const { execFileSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
@@ -274,6 +275,30 @@ describe('uid and gid', () => {
       expect(exit.error).toMatchObject({ code: 'EACCES', syscall: 'chdir', path: dir });
     } finally {
       fs.rmSync(dir, { recursive: true });
+    }
+  });
+
+  /** The supplementary groups of a program run with `options`, from the kernel's view. */
+  async function groupsOf(options) {
+    const { output, exit } = await run('/bin/sh', ['-c', 'grep ^Groups: /proc/self/status'], { cwd: '/', ...options });
+    expect(exit.exitCode).toBe(0);
+    return output.replace(/^Groups:/, '').trim().split(/\s+/).filter(Boolean).map(Number);
+  }
+
+  asRoot("uid alone: the user's own supplementary groups, not the host's", async () => {
+    const own = execFileSync('id', ['-G', 'nobody'], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
+    expect(own).not.toEqual(process.getgroups()); // or the test could not tell them apart
+    expect(await groupsOf({ uid: 65534 })).toEqual(own);
+  });
+
+  asRoot('uid of no known user: no supplementary groups; with gid: that group only', async () => {
+    expect(await groupsOf({ uid: 54321 })).toEqual([]);
+    expect(await groupsOf({ uid: 54321, gid: 54322 })).toEqual([54322]);
+  });
+
+  test('ids beyond 32 bits, or the kernel\'s "unchanged" (2**32-1), are a RangeError, not wrapped to root', () => {
+    for (const options of [{ uid: 2 ** 32 }, { gid: 2 ** 32 }, { uid: 2 ** 32 - 1 }, { uid: 2 ** 53 }]) {
+      expect(() => pty.spawn('/bin/sh', ['-c', 'id -u'], options)).toThrow(expect.objectContaining({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE' }));
     }
   });
 

@@ -7,6 +7,12 @@ const native = require('../binding.js');
 /** Terminals (and `open()` pairs) that are alive: not exited, not destroyed. */
 const live = new Set();
 
+/**
+ * Terminals that have exited while a background job still held their pty open: the library
+ * still holds their master. Weak, so that a terminal nobody references can be collected.
+ */
+const lingering = new Set();
+
 /** The pty descriptors open in this process, `[{ fd, target }]` (Linux: /proc/self/fd). */
 function ptyDescriptors() {
   let fds;
@@ -49,6 +55,23 @@ function untrack(term) {
   live.delete(term);
 }
 
+function linger(term) {
+  if (lingering.size >= 64) heldDescriptors([]); // prunes what has closed meanwhile
+  lingering.add(new WeakRef(term));
+}
+
+/** The descriptors the library holds: live terminals' and lingering ones' still open. */
+function heldDescriptors(terminals) {
+  const held = terminals.flatMap((t) => t.descriptors);
+  for (const ref of lingering) {
+    const term = ref.deref();
+    const fd = term && term._native ? term._native.fd : -1;
+    if (fd >= 0) held.push(fd);
+    else lingering.delete(ref);
+  }
+  return held;
+}
+
 /**
  * The library's state: live terminals, the descriptors it holds, the reactor, and the system's
  * pty pool.
@@ -58,7 +81,7 @@ function diagnostics() {
   return {
     terminals,
     descriptors: {
-      held: terminals.flatMap((t) => t.descriptors),
+      held: heldDescriptors(terminals),
       ptys: ptyDescriptors(),
     },
     reactor: native.reactorStats(),
@@ -73,7 +96,7 @@ function diagnostics() {
  */
 function leaks() {
   const terminals = [...live].map((t) => t._describe());
-  const held = new Set(terminals.flatMap((t) => t.descriptors));
+  const held = new Set(heldDescriptors(terminals));
   const descriptors = ptyDescriptors().filter((d) => !held.has(d.fd) && !preexisting.has(d.fd));
   return { terminals, descriptors };
 }
@@ -93,4 +116,4 @@ function assertNoLeaks() {
   throw err;
 }
 
-module.exports = { track, untrack, callerStack, diagnostics, leaks, assertNoLeaks, ptyDescriptors };
+module.exports = { track, untrack, linger, callerStack, diagnostics, leaks, assertNoLeaks, ptyDescriptors };

@@ -7,6 +7,7 @@ const DEFAULT_ROWS = 24;
 const DEFAULT_FILE = 'sh';
 const DEFAULT_NAME = 'xterm';
 const MAX_CELLS = 0xffff; // winsize fields are 16-bit
+const MAX_ID = 0xfffffffe; // uid_t/gid_t are 32-bit
 
 function rangeError(message) {
   const err = new RangeError(message);
@@ -110,8 +111,9 @@ function normalizeSpawn(file, args, opt) {
 
   const encoding = encodingOf(opt.encoding);
   for (const id of ['uid', 'gid']) {
-    if (opt[id] !== undefined && opt[id] !== null && (!Number.isInteger(opt[id]) || opt[id] < -1)) {
-      throw rangeError(`${id} must be a non-negative integer (got ${opt[id]})`);
+    // (uid_t)-1 means "unchanged" to the kernel, so 2**32-1 cannot name an id either.
+    if (opt[id] !== undefined && opt[id] !== null && (!Number.isInteger(opt[id]) || opt[id] < -1 || opt[id] > MAX_ID)) {
+      throw rangeError(`${id} must be an integer from 0 to ${MAX_ID}, or -1 for unset (got ${opt[id]})`);
     }
   }
 

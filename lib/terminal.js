@@ -41,6 +41,7 @@ class Terminal extends EventEmitter {
 
     this._onData = new EventSource();
     this._onExit = new EventSource();
+    this._onDrain = new EventSource();
     this._file = o.file;
     this._args = o.request.args;
     this._spawnedAt = registry.callerStack();
@@ -110,6 +111,10 @@ class Terminal extends EventEmitter {
   }
 
   _onNative(ev) {
+    if (ev === null) {
+      this._drained();
+      return;
+    }
     if (Buffer.isBuffer(ev) && this._destroyed) return;
     if (this._paused) {
       this._pending.push(ev);
@@ -128,6 +133,13 @@ class Terminal extends EventEmitter {
     if (data.length > 0) this._emitData(data);
   }
 
+  /** Input queued by write() has all been taken by the pty; not held back by pause(). */
+  _drained() {
+    if (this._exited || this._destroyed) return;
+    this._onDrain.fire();
+    this.emit('drain');
+  }
+
   _emitData(data) {
     this._onData.fire(data);
     this.emit('data', data);
@@ -141,7 +153,9 @@ class Terminal extends EventEmitter {
       if (tail.length > 0) this._emitData(tail);
     }
     registry.untrack(this);
-    if (this._native) this._native.release();
+    // A background job may still hold the pty open after the exit; its output is still
+    // delivered, and the library still holds the master until it ends or destroy() is called.
+    if (this._native && this._native.fd >= 0) registry.linger(this);
     this._letGo();
     const event = { exitCode: exit.exitCode, signal: exit.signal };
     if (exit.error) event.error = exit.error;
@@ -164,6 +178,16 @@ class Terminal extends EventEmitter {
 
   get onExit() {
     return this._onExit.event;
+  }
+
+  /** Fires when input queued by write() has all been taken by the pty (writableLength is 0 again). */
+  get onDrain() {
+    return this._onDrain.event;
+  }
+
+  /** Bytes accepted by write() that the pty has not taken yet. */
+  get writableLength() {
+    return this._native ? this._native.writableLength : 0;
   }
 
   get pid() {
@@ -232,9 +256,13 @@ class Terminal extends EventEmitter {
   /** Clears the pty's internal representation of its buffer: a no-op on unix, as in node-pty. */
   clear() {}
 
+  /**
+   * Signals the program until it has exited, also after destroy(): one that ignores SIGHUP
+   * can still be reached.
+   */
   kill(signal) {
     const number = signalNumber(signal);
-    if (this._live()) call(() => this._native.kill(number));
+    if (this._native && !this._exited) call(() => this._native.kill(number));
   }
 
   /** Stops reading: nothing more is delivered, and the program blocks once the kernel's buffer is full. */
@@ -253,15 +281,16 @@ class Terminal extends EventEmitter {
 
   /**
    * Closes the terminal now: no more data is delivered, the master descriptor is closed before
-   * this returns and the program gets SIGHUP. `onExit` still fires when the program ends.
+   * this returns (also after the exit, when a background job still held it) and the program
+   * gets SIGHUP. `onExit` still fires when the program ends, and until then the event loop
+   * stays open for it.
    */
   destroy() {
+    if (this._native) this._native.destroy();
     if (this._destroyed) return;
     this._destroyed = true;
     registry.untrack(this);
     this._pending = this._pending.filter((ev) => !Buffer.isBuffer(ev));
-    if (this._native && !this._exited) this._native.destroy();
-    this._letGo();
     if (this._paused) {
       this._paused = false;
       while (this._pending.length > 0) this._dispatch(this._pending.shift());

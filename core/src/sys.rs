@@ -317,20 +317,28 @@ pub fn watch_process_exit(poller: &polling::Poller, pid: Pid, key: usize) -> std
   poller.add_filter(filter, key, polling::PollMode::Oneshot)
 }
 
-/// Removes the exit filter of `pid` (after its exit fired, this is a no-op error).
-#[cfg(target_os = "macos")]
-pub fn unwatch_process_exit(poller: &polling::Poller, pid: Pid) {
-  use polling::os::kqueue::{PollerKqueueExt, Process, ProcessOps};
-  if let Some(pid) = std::num::NonZeroI32::new(pid.as_raw()) {
-    // SAFETY: as in `watch_process_exit`: our unreaped child.
-    let filter = unsafe { Process::from_pid(pid, ProcessOps::Exit) };
-    let _ = poller.delete_filter(filter);
-  }
-}
-
 /// The step of the fork path's child that failed, reported to the parent with its errno.
 #[cfg(target_os = "linux")]
-const FORK_STEPS: [&str; 6] = ["setsid", "open", "setgid", "setuid", "chdir", "execve"];
+const FORK_STEPS: [&str; 7] = [
+  "setsid",
+  "open",
+  "setgid",
+  "setuid",
+  "chdir",
+  "execve",
+  "setgroups",
+];
+
+/// Who the fork path's child becomes: `setgroups(groups)`, `setgid(gid)`, `setuid(uid)`, in
+/// that order, each only when given. The groups are looked up before the fork (the child
+/// cannot call into NSS).
+#[cfg(target_os = "linux")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Credentials {
+  pub uid: Option<libc::uid_t>,
+  pub gid: Option<libc::gid_t>,
+  pub groups: Option<Vec<libc::gid_t>>,
+}
 
 /// What `fork_on_tty` could not do: the child's failing step (a syscall name) and errno.
 #[cfg(target_os = "linux")]
@@ -347,8 +355,7 @@ pub struct ForkError {
 #[cfg(target_os = "linux")]
 pub fn fork_on_tty(
   req: &SpawnRequest<'_>,
-  uid: Option<libc::uid_t>,
-  gid: Option<libc::gid_t>,
+  ids: &Credentials,
 ) -> std::result::Result<Pid, ForkError> {
   let fail = |syscall, errno| ForkError { syscall, errno };
   let argv = null_terminated(req.argv);
@@ -359,17 +366,31 @@ pub fn fork_on_tty(
   // Asked here so that the child does not have to.
   let last_signal = libc::SIGRTMAX();
 
+  // Every signal stays blocked from before the fork until the child has reset its handlers:
+  // a signal arriving in between (one sent to the host's process group, say) must not run
+  // one of the host's handlers in the child. The parent's own mask comes back right after.
+  let mut all = MaybeUninit::<libc::sigset_t>::uninit();
+  let mut saved = MaybeUninit::<libc::sigset_t>::uninit();
+  // SAFETY: sigfillset initialises `all`; pthread_sigmask reads `all` and writes the
+  // thread's previous mask into `saved`.
+  unsafe {
+    libc::sigfillset(all.as_mut_ptr());
+    libc::pthread_sigmask(libc::SIG_SETMASK, all.as_ptr(), saved.as_mut_ptr());
+  }
   // SAFETY: fork has no memory-safety preconditions; what follows in the child is below.
   let pid = unsafe { libc::fork() };
   if pid == 0 {
     // SAFETY: we are the child of a multi-threaded process: `fork_child` makes only
     // async-signal-safe calls, reads only memory prepared before the fork (which the
     // child's copy of the address space still holds), and never returns.
-    unsafe { fork_child(req, &argv, &envp, uid, gid, report_fd, last_signal) }
+    unsafe { fork_child(req, &argv, &envp, ids, report_fd, last_signal) }
   }
+  let fork_errno = Errno::last();
+  // SAFETY: `saved` was written by the pthread_sigmask call above.
+  unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, saved.as_ptr(), ptr::null_mut()) };
   drop(report_wr);
   if pid < 0 {
-    return Err(fail("fork", Errno::last()));
+    return Err(fail("fork", fork_errno));
   }
   let pid = Pid::from_raw(pid);
   // The pipe closes on a successful exec (end of file); a failed step writes its index and
@@ -400,15 +421,14 @@ pub fn fork_on_tty(
 ///
 /// # Safety
 /// Must be called only in the child right after `fork()`, with `argv`/`envp` NULL-terminated
-/// arrays of pointers into `req`, and `report_fd` the write end of a close-on-exec pipe.
-#[allow(clippy::too_many_arguments)]
+/// arrays of pointers into `req`, `report_fd` the write end of a close-on-exec pipe, and
+/// every signal blocked.
 #[cfg(target_os = "linux")]
 unsafe fn fork_child(
   req: &SpawnRequest<'_>,
   argv: &[*mut c_char],
   envp: &[*mut c_char],
-  uid: Option<libc::uid_t>,
-  gid: Option<libc::gid_t>,
+  ids: &Credentials,
   report_fd: c_int,
   last_signal: c_int,
 ) -> ! {
@@ -426,12 +446,23 @@ unsafe fn fork_child(
   // SAFETY: each call below is async-signal-safe and gets pointers to live, NUL-terminated
   // strings or to stack values; close_range leaves 0-2 and the report pipe (closed by exec).
   unsafe {
+    // Handlers first, then the mask: nothing of the host's runs here. The raw syscall,
+    // because glibc's signal() refuses its internal signals (32, 33), which an ignored
+    // disposition inherited by the host would otherwise pass on. A zeroed kernel sigaction
+    // is SIG_DFL with no flags and an empty mask on every architecture.
+    let default_action = [0u64; 4];
+    for sig in 1..=last_signal {
+      libc::syscall(
+        libc::SYS_rt_sigaction,
+        sig,
+        default_action.as_ptr(),
+        ptr::null_mut::<libc::c_void>(),
+        8usize, // the kernel's sigset_t: 64 signals
+      );
+    }
     let mut set = MaybeUninit::<libc::sigset_t>::uninit();
     libc::sigemptyset(set.as_mut_ptr());
     libc::sigprocmask(libc::SIG_SETMASK, set.as_ptr(), ptr::null_mut());
-    for sig in 1..=last_signal {
-      libc::signal(sig, libc::SIG_DFL);
-    }
     if libc::setsid() < 0 {
       die(0);
     }
@@ -448,15 +479,17 @@ unsafe fn fork_child(
     if tty > 2 {
       libc::close(tty);
     }
-    if let Some(gid) = gid {
-      if libc::geteuid() == 0 {
-        libc::setgroups(1, &gid);
+    if let Some(groups) = &ids.groups {
+      if libc::setgroups(groups.len(), groups.as_ptr()) < 0 {
+        die(6);
       }
+    }
+    if let Some(gid) = ids.gid {
       if libc::setgid(gid) < 0 {
         die(2);
       }
     }
-    if let Some(uid) = uid {
+    if let Some(uid) = ids.uid {
       if libc::setuid(uid) < 0 {
         die(3);
       }
