@@ -302,6 +302,7 @@ mod tests {
   }
 
   /// What a spawned program reports about itself on its terminal, up to its exit.
+  #[cfg(target_os = "linux")]
   fn output_of(cmd: &Command) -> String {
     let spawned = spawn(cmd).unwrap();
     let mut out = Vec::new();

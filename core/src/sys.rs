@@ -76,6 +76,36 @@ pub fn poller_add(
   unsafe { poller.add_with_mode(fd.as_raw_fd(), interest, polling::PollMode::Oneshot) }
 }
 
+/// Makes the descriptor number `fd` refer to /dev/null (close-on-exec), releasing what it
+/// referred to, in one atomic step: the number itself never closes, so another thread still
+/// using it meanwhile reads end of file or writes into nothing, and can never reach a
+/// descriptor that someone else opened under a reused number. The caller must still close
+/// the number once nobody uses it.
+pub fn release_to_null(fd: BorrowedFd<'_>) -> nix::Result<()> {
+  let null = nix::fcntl::open(
+    "/dev/null",
+    nix::fcntl::OFlag::O_RDWR | nix::fcntl::OFlag::O_CLOEXEC,
+    nix::sys::stat::Mode::empty(),
+  )?;
+  // SAFETY: both descriptors are live for the call. dup3/dup2 leave `fd` open (now on
+  // /dev/null) and close nothing the caller does not own: the description released is the
+  // one `fd` held, which the caller owns, and the OwnedFd behind `fd` stays the number's
+  // one owner.
+  #[cfg(target_os = "linux")]
+  let rc = unsafe { libc::dup3(null.as_raw_fd(), fd.as_raw_fd(), libc::O_CLOEXEC) };
+  // macOS has no dup3; dup2 clears close-on-exec, set again at once (every spawn there uses
+  // POSIX_SPAWN_CLOEXEC_DEFAULT anyway, and the number now holds only /dev/null).
+  #[cfg(target_os = "macos")]
+  let rc = unsafe { libc::dup2(null.as_raw_fd(), fd.as_raw_fd()) };
+  Errno::result(rc)?;
+  #[cfg(target_os = "macos")]
+  nix::fcntl::fcntl(
+    fd,
+    nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
+  )?;
+  Ok(())
+}
+
 /// What the child of a terminal is given by `spawn_on_tty`.
 pub struct SpawnRequest<'a> {
   /// Absolute or cwd-relative path of the program (already looked up in PATH).

@@ -84,8 +84,10 @@ impl Entry {
     self.child_armed = false;
   }
 
-  /// The master was closed by `destroy`: nothing more to read, nor to keep the slave for.
+  /// `destroy` released the master: nothing more to read, nor to keep the slave for; its
+  /// number, now on /dev/null, can close.
   pub(super) fn closed(&mut self) {
+    self.term.close();
     self.master_armed = None;
     self.slave = None;
     self.eof = true;

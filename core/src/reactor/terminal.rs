@@ -1,9 +1,12 @@
 //! The handle the binding holds for one terminal: write, resize, signal, destroy.
 //!
-//! The master descriptor sits behind a lock so that `destroy` (or the reactor, at the end of
-//! the terminal) can close it at a defined moment whoever else still holds the handle: after
-//! `close` returns, the descriptor is closed and out of the poller, and nobody can use its
-//! number again through this terminal.
+//! The master is released at a defined moment whoever else still holds the handle: by
+//! `destroy`, on the caller's thread, without waiting for the reactor; or by the reactor at the
+//! end of the terminal. `destroy` must not wait for a reactor that is busy (or preempted) in
+//! the middle of a read, so it does not close the number: it swaps /dev/null in under it
+//! (`sys::release_to_null`), which releases the pty at once, and a read or write racing with it
+//! sees end of file or writes into nothing. The number itself is closed later, under the write
+//! lock, when nobody can be using it: that is what keeps it from being reused under a reader.
 
 use super::child::Child;
 use super::entry::Entry;
@@ -15,6 +18,7 @@ use crate::pty::{self, Size};
 use crate::spawn::{self, Spawned};
 use nix::sys::signal::Signal;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 /// Why a terminal could not be started: the system refused, or the sink could not be built
@@ -36,7 +40,11 @@ impl<E> From<SysError> for StartError<E> {
 #[derive(Debug)]
 pub struct Terminal {
   id: usize,
+  /// The master's number; `None` once closed.
   master: RwLock<Option<OwnedFd>>,
+  /// Whether the number still refers to the master: false once released (and from then on
+  /// not used for I/O), even while the number waits to be closed.
+  live: AtomicBool,
   pts_name: String,
   pub(super) child: Option<Child>,
   outbox: Mutex<Outbox>,
@@ -106,6 +114,7 @@ impl Terminal {
     let term = Arc::new(Terminal {
       id: in_flight.id,
       master: RwLock::new(Some(master)),
+      live: AtomicBool::new(true),
       pts_name,
       child,
       outbox: Mutex::new(Outbox::default()),
@@ -142,10 +151,14 @@ impl Terminal {
     self.with_master(|fd| fd.as_raw_fd())
   }
 
-  /// Runs `f` on the master unless it has been closed; the master cannot close meanwhile.
+  /// Runs `f` on the master unless it has been released; its number cannot close meanwhile
+  /// (though `destroy` may swap /dev/null in under it).
   pub(super) fn with_master<R>(&self, f: impl FnOnce(BorrowedFd<'_>) -> R) -> Option<R> {
     let master = self.master.read().unwrap_or_else(|e| e.into_inner());
-    master.as_ref().map(|fd| f(fd.as_fd()))
+    master
+      .as_ref()
+      .filter(|_| self.live.load(SeqCst))
+      .map(|fd| f(fd.as_fd()))
   }
 
   pub fn in_flight(&self) -> &InFlight {
@@ -199,19 +212,34 @@ impl Terminal {
     self.with_master(pty::foreground_process).flatten()
   }
 
-  /// Closes the master before returning (writes queued for it are dropped, nothing more is
-  /// read) and sends the child SIGHUP, as node-pty's `destroy()` does. Does not wait for the
-  /// reactor: the child is still reaped and its exit still reported.
+  /// Releases the master before returning (writes queued for it are dropped, nothing more
+  /// is read) and sends the child SIGHUP, as node-pty's `destroy()` does. Does not wait for
+  /// the reactor: the child is still reaped and its exit still reported.
   pub fn destroy(&self) {
-    self.close();
+    self.outbox().close();
+    let released = {
+      let master = self.master.read().unwrap_or_else(|e| e.into_inner());
+      match master.as_ref() {
+        Some(fd) if self.live.swap(false, SeqCst) => {
+          let _ = self.reactor.poller.delete(fd.as_fd());
+          crate::sys::release_to_null(fd.as_fd()).is_ok()
+        }
+        _ => true,
+      }
+    };
+    // No descriptor left for /dev/null: close the number itself, waiting for the reactor.
+    if !released {
+      self.close();
+    }
     self.reactor.send(Msg::Closed(self.id));
     let _ = self.kill(Signal::SIGHUP as i32);
   }
 
-  /// Closes the master (and takes it out of the poller first, which must not watch a closed
-  /// descriptor). Idempotent.
+  /// Closes the master's number (out of the poller first, which must not watch a closed
+  /// descriptor), waiting for anyone using it. Idempotent.
   pub(super) fn close(&self) {
     self.outbox().close();
+    self.live.store(false, SeqCst);
     let mut master = self.master.write().unwrap_or_else(|e| e.into_inner());
     if let Some(fd) = master.take() {
       let _ = self.reactor.poller.delete(fd.as_fd());
