@@ -26,8 +26,10 @@ export declare class NativePty {
   resize(cols: number, rows: number, pixelWidth: number, pixelHeight: number): void
   /** Signals the child until it has been reaped, destroyed or not. */
   kill(signal: number): void
-  /** argv[0] of the terminal's foreground process, if any. */
-  foregroundProcess(): string | null
+  /** The leader of the terminal's foreground process group, while the pty is open. */
+  foreground(): ForegroundInfo | null
+  /** Signals every process of the child's session; returns how many were signalled. */
+  killSession(signal: number): number
   /**
    * Closes the master before returning and sends the child SIGHUP; its exit is still
    * reported. Idempotent; also closes a master that a background grandchild keeps open
@@ -40,6 +42,13 @@ export declare class NativePty {
 export interface ExitInfo {
   exitCode: number
   signal: number
+}
+
+/** The leader of a terminal's foreground process group. */
+export interface ForegroundInfo {
+  pid: number
+  name: string
+  cwd?: string
 }
 
 /**

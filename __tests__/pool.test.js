@@ -51,4 +51,15 @@ describe('a devpts instance with its own limit (as a container mounts)', () => {
     expect(r.poolFull).toEqual({ inUse: 4, max: 4 });
     expect(r.poolAfter).toEqual({ inUse: 0, max: 4 });
   });
+
+  test('at 80% in use a spawn warns once (PTY_POOL_LOW), naming the figures and our oldest terminals', () => {
+    const r = probeIn(mount.replace('max=4', 'max=5'), 'warn');
+    // Spawns 1-3 find the pool below 80%; the 4th finds 4 of 5; the 5th is rate-limited.
+    expect(r.counts).toEqual([0, 0, 0, 1, 1]);
+    expect(r.warnings).toHaveLength(1);
+    const [w] = r.warnings;
+    expect(w).toMatchObject({ name: 'Warning', code: 'PTY_POOL_LOW', message: 'pty pool 4 of 5 in use (80%); this process holds 4 of them' });
+    expect(w.detail.match(/^pid \d+ \(\/bin\/sh\) on \/dev\/pts\/\d+, alive \d+ s, spawned at:$/gm)).toHaveLength(3);
+    expect(w.detail).toContain('pool-probe.js');
+  });
 });

@@ -171,7 +171,8 @@ class PairTerminal extends EventEmitter {
   }
 
   get process() {
-    return (!this.master.destroyed && this._masterHandle.foregroundProcess()) || process.argv[0] || 'node';
+    const fg = this.master.destroyed ? null : this._masterHandle.foreground();
+    return (fg && fg.name) || process.argv[0] || 'node';
   }
 
   write(data) {

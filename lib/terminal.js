@@ -9,6 +9,15 @@ const liveness = require('./liveness');
 const { fromNative, call } = require('./errors');
 const registry = require('./diagnostics');
 const { normalizeSpawn, normalizeResize } = require('./options');
+const { checkPool } = require('./pool-warning');
+const { outputIterator } = require('./output-iterator');
+
+// The well-known symbols of explicit resource management, where the runtime lacks them the
+// same fallback TypeScript's `using` helpers look up.
+const asyncDispose = Symbol.asyncDispose || Symbol.for('Symbol.asyncDispose');
+const dispose = Symbol.dispose || Symbol.for('Symbol.dispose');
+/** How long `await using` waits after SIGHUP before SIGKILL. */
+const DISPOSE_GRACE_MS = 2000;
 
 const SPAWN_HELPER = require('path').join(__dirname, '..', 'spawn-helper');
 
@@ -78,6 +87,7 @@ class Terminal extends EventEmitter {
     this._pid = this._native.pid;
     this._ptsName = this._native.ptsName;
     registry.track(this);
+    checkPool();
   }
 
   /** What diagnostics() and leaks() report about this terminal. */
@@ -159,6 +169,7 @@ class Terminal extends EventEmitter {
     this._letGo();
     const event = { exitCode: exit.exitCode, signal: exit.signal };
     if (exit.error) event.error = exit.error;
+    this._exitEvent = event;
     this.emit('close');
     this._onExit.fire(event);
     this.emit('exit', event.exitCode, event.signal);
@@ -212,7 +223,70 @@ class Terminal extends EventEmitter {
   }
 
   get process() {
-    return (this._live() && this._native.foregroundProcess()) || this._file;
+    const fg = this.foreground;
+    return (fg && fg.name) || this._file;
+  }
+
+  /**
+   * The leader of the terminal's foreground process group: `{ pid, name, cwd }` (`name` as
+   * `process` reports it, `cwd` undefined where the system does not tell); undefined after
+   * the exit or destroy().
+   */
+  get foreground() {
+    if (!this._live()) return undefined;
+    const fg = this._native.foreground();
+    return fg ? { pid: fg.pid, name: fg.name, cwd: fg.cwd === null ? undefined : fg.cwd } : undefined;
+  }
+
+  /**
+   * Signals every process still in the terminal's session: the program's process group and
+   * its background jobs, not processes that left with setsid. Returns how many were signalled.
+   */
+  killSession(signal) {
+    const number = signalNumber(signal);
+    if (!this._native) return 0;
+    return call(() => this._native.killSession(number));
+  }
+
+  /** A Promise of the same event `onExit` gets. */
+  get exited() {
+    if (!this._exitedPromise) {
+      this._exitedPromise = this._exitEvent ? Promise.resolve(this._exitEvent) : new Promise((resolve) => this._onExit.event(resolve));
+    }
+    return this._exitedPromise;
+  }
+
+  /** `using term = spawn(…)`: destroy() at the end of the scope. */
+  [dispose]() {
+    this.destroy();
+  }
+
+  /**
+   * `await using term = spawn(…)`: SIGHUP to the terminal's session, then SIGKILL if the
+   * program is still there after a grace (and to background jobs still left at its exit);
+   * resolves after the exit, with the pty closed.
+   */
+  async [asyncDispose]() {
+    const exited = this.exited;
+    if (!this._exited) {
+      this.killSession('SIGHUP');
+      let timer;
+      const grace = new Promise((resolve) => {
+        timer = setTimeout(resolve, DISPOSE_GRACE_MS);
+      });
+      const winner = await Promise.race([exited.then(() => 'exited'), grace]);
+      clearTimeout(timer);
+      if (winner !== 'exited') this.killSession('SIGKILL');
+    }
+    await exited;
+    // Background jobs that ignored the hangup are part of the terminal too.
+    this.killSession('SIGKILL');
+    this.destroy();
+  }
+
+  /** `for await (const chunk of term)`: output chunks until the exit, paced by the loop. */
+  [Symbol.asyncIterator]() {
+    return outputIterator(this);
   }
 
   _live() {

@@ -84,6 +84,14 @@ pub struct ExitInfo {
   pub signal: i32,
 }
 
+/// The leader of a terminal's foreground process group.
+#[napi(object)]
+pub struct ForegroundInfo {
+  pub pid: i32,
+  pub name: String,
+  pub cwd: Option<String>,
+}
+
 /// The system's pty pool.
 #[napi(object)]
 pub struct PtyPoolInfo {
@@ -191,10 +199,24 @@ impl NativePty {
     self.term.kill(signal).map_err(|e| js_error(&env, &e))
   }
 
-  /// argv[0] of the terminal's foreground process, if any.
+  /// The leader of the terminal's foreground process group, while the pty is open.
   #[napi]
-  pub fn foreground_process(&self) -> Option<String> {
-    self.term.foreground_process()
+  pub fn foreground(&self) -> Option<ForegroundInfo> {
+    self.term.foreground().map(|f| ForegroundInfo {
+      pid: f.pid,
+      name: f.name,
+      cwd: f.cwd,
+    })
+  }
+
+  /// Signals every process of the child's session; returns how many were signalled.
+  #[napi]
+  pub fn kill_session(&self, env: Env, signal: i32) -> napi::Result<u32> {
+    let n = self
+      .term
+      .kill_session(signal)
+      .map_err(|e| js_error(&env, &e))?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
   }
 
   /// Closes the master before returning and sends the child SIGHUP; its exit is still

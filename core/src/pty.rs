@@ -158,16 +158,6 @@ pub fn get_size(fd: BorrowedFd<'_>) -> Result<Size> {
   })
 }
 
-/// The name of the terminal's foreground process, as node-pty reports it: argv[0] of the
-/// foreground process group's leader. `None` once nobody holds the terminal.
-#[cfg(target_os = "linux")]
-pub fn foreground_process(master: BorrowedFd<'_>) -> Option<String> {
-  let pgrp = nix::unistd::tcgetpgrp(master).ok()?;
-  let cmdline = std::fs::read(format!("/proc/{pgrp}/cmdline")).ok()?;
-  let argv0 = cmdline.split(|&b| b == 0).next()?;
-  (!argv0.is_empty()).then(|| String::from_utf8_lossy(argv0).into_owned())
-}
-
 /// The pty pool that limits this process's next pty (Linux). That is the global one
 /// (/proc/sys/kernel/pty/{nr,max}), unless the devpts instance mounted at /dev/pts, where
 /// /dev/ptmx allocates, has a lower `max=` of its own (containers mount their own): then that
@@ -231,12 +221,6 @@ pub fn pool() -> Option<PtyPool> {
     })
     .count() as u32;
   Some(PtyPool { in_use, max })
-}
-
-/// The name of the terminal's foreground process: its process group leader's name.
-#[cfg(target_os = "macos")]
-pub fn foreground_process(master: BorrowedFd<'_>) -> Option<String> {
-  sys::process_name(nix::unistd::tcgetpgrp(master).ok()?)
 }
 
 #[cfg(test)]

@@ -336,6 +336,59 @@ pub fn process_name(pid: Pid) -> Option<String> {
   (n > 0).then(|| String::from_utf8_lossy(&buf[..n as usize]).into_owned())
 }
 
+/// A process's working directory (`proc_pidinfo(PROC_PIDVNODEPATHINFO)`, libproc).
+#[cfg(target_os = "macos")]
+pub fn process_cwd(pid: Pid) -> Option<String> {
+  let mut info = MaybeUninit::<libc::proc_vnodepathinfo>::zeroed();
+  let size = std::mem::size_of::<libc::proc_vnodepathinfo>() as c_int;
+  // SAFETY: proc_pidinfo writes at most `size` bytes into `info`, which is zero-initialised
+  // (so reading it is sound whatever was written) and returns how many it wrote.
+  let n = unsafe {
+    libc::proc_pidinfo(
+      pid.as_raw(),
+      libc::PROC_PIDVNODEPATHINFO,
+      0,
+      info.as_mut_ptr().cast(),
+      size,
+    )
+  };
+  if n != size {
+    return None;
+  }
+  // SAFETY: zero-initialised above and fully written by the call.
+  let info = unsafe { info.assume_init() };
+  let path: Vec<u8> = info
+    .pvi_cdir
+    .vip_path
+    .iter()
+    .flatten()
+    .map(|&c| c as u8)
+    .take_while(|&b| b != 0)
+    .collect();
+  (!path.is_empty()).then(|| String::from_utf8_lossy(&path).into_owned())
+}
+
+/// Every pid on the system (`proc_listallpids`, libproc).
+#[cfg(target_os = "macos")]
+pub fn all_pids() -> nix::Result<Vec<Pid>> {
+  // SAFETY: with a null buffer the call only returns the number of pids.
+  let count = unsafe { libc::proc_listallpids(ptr::null_mut(), 0) };
+  let count = Errno::result(count)? as usize;
+  // Room for processes started meanwhile.
+  let mut pids = vec![0 as libc::pid_t; count + 64];
+  let bytes = (pids.len() * std::mem::size_of::<libc::pid_t>()) as c_int;
+  // SAFETY: `pids` has room for `bytes` bytes; the call writes at most that many.
+  let n = unsafe { libc::proc_listallpids(pids.as_mut_ptr().cast(), bytes) };
+  pids.truncate(Errno::result(n)? as usize);
+  Ok(
+    pids
+      .into_iter()
+      .filter(|&p| p > 0)
+      .map(Pid::from_raw)
+      .collect(),
+  )
+}
+
 /// Arms `poller` (kqueue) to report the exit of our child `pid` under `key`, once.
 #[cfg(target_os = "macos")]
 pub fn watch_process_exit(poller: &polling::Poller, pid: Pid, key: usize) -> std::io::Result<()> {

@@ -14,6 +14,7 @@ use super::in_flight::InFlight;
 use super::outbox::Outbox;
 use super::{Msg, Reactor, Sink};
 use crate::error::{Result, SysError};
+use crate::process;
 use crate::pty::{self, Size};
 use crate::spawn::{self, Spawned};
 use nix::sys::signal::Signal;
@@ -208,8 +209,21 @@ impl Terminal {
     self.child.as_ref().map_or(Ok(()), |c| c.signal(signal))
   }
 
-  pub fn foreground_process(&self) -> Option<String> {
-    self.with_master(pty::foreground_process).flatten()
+  /// The leader of the terminal's foreground process group, while the master is open.
+  pub fn foreground(&self) -> Option<process::Foreground> {
+    self.with_master(process::foreground).flatten()
+  }
+
+  /// Signals every process in the child's session (its process group and background jobs;
+  /// not those that left with setsid); returns how many. Nothing once the master is closed:
+  /// after that the session's id may belong to a stranger.
+  pub fn kill_session(&self, signal: i32) -> Result<usize> {
+    let Some(child) = &self.child else {
+      return Ok(0);
+    };
+    self
+      .with_master(|_| process::signal_session(child.pid(), signal))
+      .unwrap_or(Ok(0))
   }
 
   /// Releases the master before returning (writes queued for it are dropped, nothing more
