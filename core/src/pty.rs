@@ -189,21 +189,43 @@ pub fn pool() -> Option<PtyPool> {
   }
 }
 
-/// The `max=` option of the devpts instance visible at /dev/pts (the last one mounted there).
+/// The `max=` option of the devpts instance visible at /dev/pts. Reading mountinfo costs tens
+/// of microseconds and spawns check the pool, so the answer is kept for as long as /dev/pts
+/// is the same instance (the same device); a failed read is not kept.
 #[cfg(target_os = "linux")]
 fn devpts_max() -> Option<u32> {
-  let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
+  use std::os::unix::fs::MetadataExt;
+  static KNOWN: std::sync::Mutex<Option<(u64, Option<u32>)>> = std::sync::Mutex::new(None);
+  let dev = std::fs::metadata("/dev/pts").ok()?.dev();
+  let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
+  match *known {
+    Some((known_dev, max)) if known_dev == dev => max,
+    _ => {
+      let max = read_devpts_max().ok()?;
+      *known = Some((dev, max));
+      max
+    }
+  }
+}
+
+/// The `max=` option of the last devpts mounted at /dev/pts, from /proc/self/mountinfo;
+/// `Err` when mountinfo cannot be read.
+#[cfg(target_os = "linux")]
+fn read_devpts_max() -> std::io::Result<Option<u32>> {
+  let mountinfo = std::fs::read_to_string("/proc/self/mountinfo")?;
   let options = mountinfo.lines().rev().find_map(|line| {
     // ID PARENT DEV ROOT MOUNTPOINT OPTIONS [TAGS...] - FSTYPE SOURCE SUPER_OPTIONS
     let (mount, fs) = line.split_once(" - ")?;
     let mut fs = fs.split(' ');
     let point = mount.split(' ').nth(4)?;
     (point == "/dev/pts" && fs.next()? == "devpts").then(|| fs.nth(1).unwrap_or(""))
-  })?;
-  options
-    .split(',')
-    .find_map(|o| o.strip_prefix("max="))
-    .and_then(|v| v.parse().ok())
+  });
+  Ok(options.and_then(|options| {
+    options
+      .split(',')
+      .find_map(|o| o.strip_prefix("max="))
+      .and_then(|v| v.parse().ok())
+  }))
 }
 
 /// The system's pty pool (macOS: `kern.tty.ptmx_max`; the ptys in use are the `/dev/ttysN`
