@@ -11,13 +11,26 @@ const registry = require('./diagnostics');
 const LOW = 0.8;
 const INTERVAL_MS = 60 * 1000;
 const OLDEST_SHOWN = 3;
+// Reading the pool costs tens of microseconds (hundreds on macOS, a readdir of /dev), so a
+// reading far from LOW lets the next spawns skip it: half the slots left below LOW (others
+// may spawn as fast as we do), and never for longer than RECHECK_MS.
+const RECHECK_MS = 1000;
 let lastWarned = -Infinity;
+let lastRead = -Infinity;
+let skips = 0;
 
 function checkPool() {
-  if (Date.now() - lastWarned < INTERVAL_MS) return;
+  const now = Date.now();
+  if (now - lastWarned < INTERVAL_MS) return;
+  if (skips > 0 && now - lastRead < RECHECK_MS) {
+    skips--;
+    return;
+  }
   const pool = native.ptyPool();
+  lastRead = now;
+  skips = pool ? Math.max(0, Math.floor((LOW * pool.max - pool.inUse) / 2)) : 0;
   if (!pool || pool.max === 0 || pool.inUse < LOW * pool.max) return;
-  lastWarned = Date.now();
+  lastWarned = now;
   const terminals = registry.diagnostics().terminals.sort((a, b) => b.ageMs - a.ageMs);
   const oldest = terminals.slice(0, OLDEST_SHOWN).map((t) => `pid ${t.pid} (${t.file}) on ${t.ptsName}, alive ${Math.round(t.ageMs / 1000)} s, spawned at:\n    ${t.spawnedAt.split('\n').join('\n    ')}`);
   const percent = Math.round((100 * pool.inUse) / pool.max);
