@@ -69,10 +69,12 @@ pub fn poller_add(
   fd: BorrowedFd<'_>,
   interest: polling::Event,
 ) -> std::io::Result<()> {
-  // SAFETY: `Poller::add` asks that the source be deleted before it is closed. The reactor
-  // deletes every registration before dropping the descriptor; and on epoll and kqueue
-  // (the only backends compiled here) a closed descriptor merely drops out of the set, so
-  // even a missed delete cannot touch freed memory.
+  // SAFETY: `Poller::add` asks that the source be deleted before it is closed. Every
+  // descriptor registered here is deleted before its number is closed or released: a master
+  // in `Terminal::close` and `Terminal::destroy` (before /dev/null is swapped in), a pidfd in
+  // `Child::try_reap`. (Without that delete, epoll would keep reporting a closed number while
+  // a fork child still shared its open file description.) The poller itself lives as long as
+  // the process.
   unsafe { poller.add_with_mode(fd.as_raw_fd(), interest, polling::PollMode::Oneshot) }
 }
 
@@ -187,24 +189,19 @@ fn check(rc: c_int) -> nix::Result<()> {
 
 impl SpawnState {
   fn new() -> nix::Result<Box<Self>> {
-    let mut attr = MaybeUninit::<libc::posix_spawnattr_t>::uninit();
-    // SAFETY: init writes a whole attribute object into `attr`.
-    check(unsafe { libc::posix_spawnattr_init(attr.as_mut_ptr()) })?;
-    let mut actions = MaybeUninit::<libc::posix_spawn_file_actions_t>::uninit();
-    // SAFETY: init writes a whole file-actions object into `actions`.
-    if let Err(e) = check(unsafe { libc::posix_spawn_file_actions_init(actions.as_mut_ptr()) }) {
-      // SAFETY: `attr` was initialised just above and is not used again.
-      unsafe { libc::posix_spawnattr_destroy(attr.as_mut_ptr()) };
-      return Err(e);
-    }
-    // SAFETY: both objects were initialised by their init calls above. They are boxed so
-    // their addresses stay put, as glibc's file actions may point into themselves.
-    Ok(Box::new(unsafe {
-      SpawnState {
-        attr: attr.assume_init(),
-        actions: actions.assume_init(),
+    let mut st = Box::<Self>::new_uninit();
+    let p = st.as_mut_ptr();
+    // SAFETY: `p` points to the Box's uninitialised memory; each init call writes a whole
+    // object at its field's address (`&raw mut` takes the address without reading). The
+    // objects are initialised where they will stay: the Box moves, its contents never do.
+    unsafe {
+      check(libc::posix_spawnattr_init(&raw mut (*p).attr))?;
+      if let Err(e) = check(libc::posix_spawn_file_actions_init(&raw mut (*p).actions)) {
+        libc::posix_spawnattr_destroy(&raw mut (*p).attr);
+        return Err(e);
       }
-    }))
+      Ok(st.assume_init())
+    }
   }
 }
 
@@ -394,8 +391,10 @@ pub fn all_pids() -> nix::Result<Vec<Pid>> {
 pub fn watch_process_exit(poller: &polling::Poller, pid: Pid, key: usize) -> std::io::Result<()> {
   use polling::os::kqueue::{PollerKqueueExt, Process, ProcessOps};
   let pid = std::num::NonZeroI32::new(pid.as_raw()).ok_or(std::io::ErrorKind::InvalidInput)?;
-  // SAFETY: `pid` is a child of this process that has not been reaped, so it cannot name
-  // another process while the filter exists; the reactor deletes the filter when it reaps.
+  // SAFETY: `pid` is a child of this process that has not been reaped (the caller,
+  // `Child::watch`, checks under the lock that the reap takes), so it cannot name another
+  // process while the filter exists: the filter is one-shot and goes with the exit event it
+  // reports, and the reap only ever follows that event (or a watch that failed).
   let filter = unsafe { Process::from_pid(pid, ProcessOps::Exit) };
   poller.add_filter(filter, key, polling::PollMode::Oneshot)
 }
