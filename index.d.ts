@@ -17,26 +17,27 @@
  * `Error` with `code`, `errno` and `syscall` when the system refuses a pty (`'EMFILE'`,
  * `'EAGAIN'`). A program that cannot be started (missing file, bad cwd) does not throw: as in
  * node-pty the terminal exits with code 1, and the exit event carries the `error`.
+ * @returns an {@link ITerminal}: node-pty's {@link IPty} and the members it has at run time.
  */
 export declare function spawn(
   file: string,
   args: string[] | string,
   options: IPtyForkOptions | IWindowsPtyForkOptions
-): IPty;
+): ITerminal;
 
 /** @deprecated Use {@link spawn}. */
 export declare function fork(
   file: string,
   args: string[] | string,
   options: IPtyForkOptions | IWindowsPtyForkOptions
-): IPty;
+): ITerminal;
 
 /** @deprecated Use {@link spawn}. */
 export declare function createTerminal(
   file: string,
   args: string[] | string,
   options: IPtyForkOptions | IWindowsPtyForkOptions
-): IPty;
+): ITerminal;
 
 /**
  * Opens a pty pair without a process (node-pty's `open`). Bytes written to `master` are read on
@@ -54,7 +55,7 @@ export interface IPtyOpenOptions {
 }
 
 /** What {@link open} returns: a terminal without a process, and both of its ends as streams. */
-export interface IPtyPair extends Omit<IPty, 'pid'> {
+export interface IPtyPair extends Omit<ITerminal, 'pid'> {
   /** `null`: there is no process. */
   readonly pid: null;
   /** The master end: what a terminal emulator reads and writes. */
@@ -144,7 +145,11 @@ export interface IExitEvent {
   error?: NodeJS.ErrnoException;
 }
 
-/** An interface representing a pseudoterminal. */
+/**
+ * An interface representing a pseudoterminal: node-pty's `IPty`, member for member, so that an
+ * object with node-pty's members only (a mock, another implementation) is an `IPty` here too.
+ * What this library's terminals have beyond it is on {@link ITerminal}, which `spawn` returns.
+ */
 export interface IPty {
   /** The process ID of the outer process. `undefined` when the program could not be started. */
   readonly pid: number;
@@ -189,18 +194,6 @@ export interface IPty {
   readonly onExit: IEvent<IExitEvent>;
 
   /**
-   * Adds a listener to the data event, fired when data is returned from the pty.
-   * @deprecated Use IPty.onData
-   */
-  on(event: 'data', listener: (data: string) => void): void;
-
-  /**
-   * Adds a listener to the exit event, fired when the pty exits.
-   * @deprecated Use IPty.onExit
-   */
-  on(event: 'exit', listener: (exitCode: number, signal?: number) => void): void;
-
-  /**
    * Resizes the dimensions of the pty.
    * @param columns The number of columns to use.
    * @param rows The number of rows to use.
@@ -229,6 +222,25 @@ export interface IPty {
 
   /** Resumes the pty for customizable flow control. */
   resume(): void;
+}
+
+/**
+ * What `spawn` returns: node-pty's {@link IPty} (assignable to it) plus what node-pty's terminal
+ * object also has at run time without declaring it in `IPty`: the EventEmitter methods and
+ * `destroy`.
+ */
+export interface ITerminal extends IPty {
+  /**
+   * Adds a listener to the data event, fired when data is returned from the pty.
+   * @deprecated Use IPty.onData
+   */
+  on(event: 'data', listener: (data: string) => void): void;
+
+  /**
+   * Adds a listener to the exit event, fired when the pty exits.
+   * @deprecated Use IPty.onExit
+   */
+  on(event: 'exit', listener: (exitCode: number, signal?: number) => void): void;
 
   /**
    * Closes the terminal: no more data is delivered, the pty is closed by the time this returns,
