@@ -30,9 +30,9 @@ function checkType(name, value, type) {
   }
 }
 
-/** A terminal dimension: absent means the default; anything else must be a usable size. */
+/** A terminal dimension: absent (or 0, as node-pty treats it) means the default; anything else must be a usable size. */
 function cells(name, value, fallback) {
-  if (value === undefined || value === null) return fallback;
+  if (value === undefined || value === null || value === 0) return fallback;
   if (!Number.isFinite(value) || value < 1 || value > MAX_CELLS) {
     throw rangeError(`${name} must be a positive number of cells no larger than ${MAX_CELLS} (got ${value})`);
   }
@@ -99,6 +99,8 @@ function normalizeSpawn(file, args, opt) {
   if (source === process.env) {
     for (const key of HOST_TERMINAL_VARS) delete env[key];
   }
+  // As node-pty: a shell then shows the cwd as given (a symlink stays a symlink), not the host's.
+  env.PWD = cwd;
   const name = opt.name || env.TERM || DEFAULT_NAME;
   env.TERM = name;
   const envPairs = [];
@@ -158,6 +160,9 @@ function normalizeOpen(opt) {
 function normalizeResize(cols, rows, pixelSize) {
   checkType('cols', cols, 'number');
   checkType('rows', rows, 'number');
+  // Floored first: the kernel counts whole cells, and 0.5 must fail here, not as a native error.
+  cols = Math.floor(cols);
+  rows = Math.floor(rows);
   if (cols <= 0 || rows <= 0 || isNaN(cols) || isNaN(rows) || cols === Infinity || rows === Infinity) {
     const err = new RangeError('resizing must be done using positive cols and rows');
     err.code = 'ERR_OUT_OF_RANGE';
@@ -176,7 +181,7 @@ function normalizeResize(cols, rows, pixelSize) {
     width = Math.floor(pixelSize.width);
     height = Math.floor(pixelSize.height);
   }
-  return { cols: Math.floor(cols), rows: Math.floor(rows), width, height };
+  return { cols, rows, width, height };
 }
 
 module.exports = { normalizeSpawn, normalizeOpen, normalizeResize, DEFAULT_COLS, DEFAULT_ROWS };

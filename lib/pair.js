@@ -8,6 +8,7 @@ const { call } = require('./errors');
 const liveness = require('./liveness');
 const registry = require('./diagnostics');
 const { normalizeOpen, normalizeResize } = require('./options');
+const { toBytes } = require('./input');
 
 /**
  * One end of a pty pair as a Duplex stream. Reading follows the stream's back-pressure: when
@@ -176,7 +177,7 @@ class PairTerminal extends EventEmitter {
   }
 
   write(data) {
-    if (!this.master.destroyed) this.master.write(data);
+    if (!this.master.destroyed) this.master.write(typeof data === 'string' ? data : toBytes(data));
   }
 
   resize(cols, rows, pixelSize) {

@@ -9,6 +9,7 @@ const liveness = require('./liveness');
 const { fromNative, call } = require('./errors');
 const registry = require('./diagnostics');
 const { normalizeSpawn, normalizeResize } = require('./options');
+const { toBytes } = require('./input');
 const { checkPool } = require('./pool-warning');
 const { outputIterator } = require('./output-iterator');
 
@@ -21,15 +22,21 @@ const DISPOSE_GRACE_MS = 2000;
 
 const SPAWN_HELPER = require('path').join(__dirname, '..', 'spawn-helper');
 
+// The highest signal number kill(2) takes: SIGRTMAX on Linux, NSIG - 1 on macOS.
+const LAST_SIGNAL = process.platform === 'linux' ? 64 : 31;
+
+/**
+ * The signal kill() sends, or null for none. node-pty calls `process.kill(pid, signal ||
+ * 'SIGHUP')` and swallows what it throws: a falsy signal is SIGHUP, an unknown one sends
+ * nothing, and nothing throws.
+ */
 function signalNumber(signal) {
-  if (signal === undefined || signal === null) return constants.signals.SIGHUP;
-  if (typeof signal === 'number' && Number.isInteger(signal) && signal > 0) return signal;
+  if (!signal) return constants.signals.SIGHUP;
+  if (Number.isInteger(signal)) return signal > 0 && signal <= LAST_SIGNAL ? signal : null;
   if (typeof signal === 'string' && Object.prototype.hasOwnProperty.call(constants.signals, signal)) {
     return constants.signals[signal];
   }
-  const err = new TypeError(`Unknown signal: ${signal}`);
-  err.code = 'ERR_UNKNOWN_SIGNAL';
-  throw err;
+  return null;
 }
 
 /**
@@ -244,6 +251,11 @@ class Terminal extends EventEmitter {
    */
   killSession(signal) {
     const number = signalNumber(signal);
+    if (number === null) {
+      const err = new TypeError(`Unknown signal: ${signal}`);
+      err.code = 'ERR_UNKNOWN_SIGNAL';
+      throw err;
+    }
     if (!this._native) return 0;
     return call(() => this._native.killSession(number));
   }
@@ -304,15 +316,7 @@ class Terminal extends EventEmitter {
         return;
       }
     }
-    let bytes;
-    if (typeof data === 'string') bytes = Buffer.from(data, this._encoding || 'utf8');
-    else if (Buffer.isBuffer(data)) bytes = data;
-    else if (data instanceof Uint8Array) bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    else {
-      const err = new TypeError(`data must be a string or a Buffer (not ${data === null ? 'null' : typeof data})`);
-      err.code = 'ERR_INVALID_ARG_TYPE';
-      throw err;
-    }
+    const bytes = toBytes(data, this._encoding);
     if (this._live()) {
       this._bytesIn += bytes.length;
       this._native.write(bytes);
@@ -336,6 +340,7 @@ class Terminal extends EventEmitter {
    */
   kill(signal) {
     const number = signalNumber(signal);
+    if (number === null) return;
     if (this._native && !this._exited) call(() => this._native.kill(number));
   }
 

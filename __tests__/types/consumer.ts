@@ -7,8 +7,6 @@ const term: IPty = pty.spawn('bash', [], options);
 const sub: IDisposable = term.onData((data: string) => process.stdout.write(data));
 const onExit: IEvent<{ exitCode: number; signal?: number }> = term.onExit;
 onExit(({ exitCode, signal }) => console.log(exitCode, signal));
-term.on('data', (d: string) => d.length);
-term.on('exit', (code: number, signal?: number) => code + (signal ?? 0));
 term.write('ls\r');
 term.write(Buffer.from('pwd\r'));
 term.resize(100, 40);
@@ -29,7 +27,12 @@ pair.slave.write('hi\n');
 const nothing: null = pair.pid;
 pair.destroy();
 void nothing;
-term.destroy();
+
+// What node-pty's terminal has at run time beyond IPty is declared on what spawn() returns.
+const legacy = pty.spawn('sh', [], {});
+legacy.on('data', (d: string) => d.length);
+legacy.on('exit', (code: number, signal?: number) => code + (signal ?? 0));
+legacy.destroy();
 
 const info = pty.diagnostics();
 const inUse: number | undefined = info.ptyPool?.inUse;
