@@ -79,7 +79,7 @@ export declare function reactorStats(): ReactorInfo
 /** Spawns `request.file` on a new pty; `on_event` gets its output and then its exit. */
 export declare function spawn(request: SpawnRequest, onEvent: (arg: Buffer | null | ExitInfo) => void): NativePty
 
-/** The spawn request, validated and defaulted by index.js. */
+/** The spawn request, validated and defaulted by lib/options.js. */
 export interface SpawnRequest {
   file: string
   args: Array<string>

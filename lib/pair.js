@@ -6,7 +6,7 @@ const native = require('../binding.js');
 const { EventSource } = require('./events');
 const { call } = require('./errors');
 const liveness = require('./liveness');
-const registry = require('./diagnostics');
+const registry = require('./registry');
 const { normalizeOpen, normalizeResize } = require('./options');
 const { toBytes } = require('./input');
 

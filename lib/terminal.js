@@ -6,8 +6,8 @@ const { constants } = require('os');
 const native = require('../binding.js');
 const { EventSource } = require('./events');
 const liveness = require('./liveness');
-const { fromNative, call } = require('./errors');
-const registry = require('./diagnostics');
+const { fromNative, call, unknownSignal } = require('./errors');
+const registry = require('./registry');
 const { normalizeSpawn, normalizeResize } = require('./options');
 const { toBytes } = require('./input');
 const { checkPool } = require('./pool-warning');
@@ -251,11 +251,7 @@ class Terminal extends EventEmitter {
    */
   killSession(signal) {
     const number = signalNumber(signal);
-    if (number === null) {
-      const err = new TypeError(`Unknown signal: ${signal}`);
-      err.code = 'ERR_UNKNOWN_SIGNAL';
-      throw err;
-    }
+    if (number === null) throw unknownSignal(signal);
     if (!this._native) return 0;
     return call(() => this._native.killSession(number));
   }

@@ -58,7 +58,7 @@ fn size(cols: u32, rows: u32, pixel_width: u32, pixel_height: u32) -> napi::Resu
   })
 }
 
-/// The spawn request, validated and defaulted by index.js.
+/// The spawn request, validated and defaulted by lib/options.js.
 #[napi(object)]
 pub struct SpawnRequest {
   pub file: String,

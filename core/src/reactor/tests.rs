@@ -129,9 +129,19 @@ fn every_byte_of_a_large_output_arrives_before_exit() {
 fn writes_reach_the_child_in_order() {
   let _g = serial();
   // Raw mode so that 200 KiB without a newline is not held by the line discipline.
-  let (term, rx) = start(&sh("stty raw -echo; head -c 204800 | cksum"));
+  let (term, rx) = start(&sh("stty raw -echo; echo ready; head -c 204800 | cksum"));
   let data: Vec<u8> = (0..204800u32).map(|i| b'a' + (i % 26) as u8).collect();
-  std::thread::sleep(Duration::from_millis(100));
+  // Written only once raw mode is on, or the line discipline would cook the input.
+  let mut seen = Vec::new();
+  while !String::from_utf8_lossy(&seen).contains("ready") {
+    match rx.recv_timeout(Duration::from_secs(10)) {
+      Ok(Ev::Data(d)) => {
+        term.in_flight().consumed(d.len());
+        seen.extend(d);
+      }
+      other => panic!("expected the ready marker, got {other:?}"),
+    }
+  }
   for piece in data.chunks(7000) {
     term.write(piece.to_vec());
   }
@@ -160,12 +170,18 @@ fn writes_reach_the_child_in_order() {
 fn an_unconsumed_terminal_stops_being_read() {
   let _g = serial();
   let (term, rx) = start(&sh("exec yes"));
-  std::thread::sleep(Duration::from_millis(500));
+  // Nothing is consumed: the reactor hands over chunks until the limit, then stops.
   let mut held = 0;
-  while let Ok(Ev::Data(d)) = rx.try_recv() {
+  while held < IN_FLIGHT_LIMIT {
+    match rx.recv_timeout(Duration::from_secs(10)) {
+      Ok(Ev::Data(d)) => held += d.len(),
+      other => panic!("expected data up to the limit, got {other:?} after {held} bytes"),
+    }
+  }
+  // And no more follows (a negative can only be shown by waiting a while).
+  while let Ok(Ev::Data(d)) = rx.recv_timeout(Duration::from_millis(300)) {
     held += d.len();
   }
-  assert!(held >= IN_FLIGHT_LIMIT, "read only {held} bytes");
   assert!(
     held < IN_FLIGHT_LIMIT + CHUNK,
     "read {held} bytes without consumption"
