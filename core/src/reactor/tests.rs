@@ -194,8 +194,11 @@ fn an_unconsumed_terminal_stops_being_read() {
     other => panic!("expected more data, got {other:?}"),
   }
   term.kill(libc::SIGKILL).unwrap();
-  drop(rx);
   term.destroy();
+  while !matches!(
+    rx.recv_timeout(Duration::from_secs(10)),
+    Ok(Ev::Exit(_)) | Err(_)
+  ) {}
 }
 
 #[test]
