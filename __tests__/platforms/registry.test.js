@@ -167,6 +167,13 @@ test('--os darwin --cpu arm64: exactly the darwin-arm64 package, its helper Mach
   const helper = path.join(r.dir, 'node_modules', 'node-pty-rs-darwin-arm64', 'spawn-helper');
   expect(fs.statSync(helper).mode & 0o777).toBe(0o755);
   expect(macho(fs.readFileSync(helper))).toMatchObject({ cpu: 'arm64', type: 'executable' });
+  // What the installed loader would run on that Mac (asked in a process that looks like one).
+  const found = execFileSync(
+    process.execPath,
+    ['-r', path.join(__dirname, '..', 'fixtures', 'fake-platform.js'), '-p', "require('@lydell/node-pty/lib/platform').helperPath()"],
+    { cwd: r.dir, env: { ...process.env, FAKE_PLATFORM: 'darwin', FAKE_ARCH: 'arm64' }, encoding: 'utf8' }
+  );
+  expect(found.trim()).toBe(fs.realpathSync(helper));
   const addon = path.join(r.dir, 'node_modules', 'node-pty-rs-darwin-arm64', 'node-pty-rs.darwin-arm64.node');
   expect(macho(fs.readFileSync(addon))).toMatchObject({ cpu: 'arm64', type: 'dylib' });
   summary.push(`registry install (${r.command}): ${r.platformPackages.join(', ')}; spawn-helper Mach-O arm64 mode 0755`);
