@@ -48,11 +48,20 @@ async function waitForRegistry(url, child) {
   throw new Error('verdaccio did not answer within 30 s');
 }
 
-/** PATH without any directory that holds cargo or rustc: what a user without Rust has. */
+/**
+ * PATH without any directory that holds cargo or rustc: what a user without Rust has. Node and
+ * npm come first from a directory of their own, in case they share one with a system cargo.
+ */
 function pathWithoutRust() {
-  return process.env.PATH.split(path.delimiter)
-    .filter((d) => d && !['cargo', 'rustc'].some((b) => fs.existsSync(path.join(d, b))))
-    .join(path.delimiter);
+  const bin = path.join(tmp, 'bin');
+  if (!fs.existsSync(bin)) {
+    fs.mkdirSync(bin);
+    fs.symlinkSync(process.execPath, path.join(bin, 'node'));
+    const npmPath = execFileSync('/bin/sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim();
+    fs.symlinkSync(fs.realpathSync(npmPath), path.join(bin, 'npm'));
+  }
+  const rest = process.env.PATH.split(path.delimiter).filter((d) => d && !['cargo', 'rustc'].some((b) => fs.existsSync(path.join(d, b))));
+  return [bin, ...rest].join(path.delimiter);
 }
 
 function npm(args, cwd, env = process.env) {
@@ -121,7 +130,7 @@ function install(name, extra) {
   fs.mkdirSync(dir);
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: `consumer-${name}`, private: true }));
   const env = { ...process.env, PATH: pathWithoutRust() };
-  expect(() => execFileSync('sh', ['-c', 'command -v cargo || command -v rustc'], { env })).toThrow();
+  expect(() => execFileSync('/bin/sh', ['-c', 'command -v cargo || command -v rustc'], { env })).toThrow();
   const args = ['install', '--no-audit', '--no-fund', '--foreground-scripts', '@lydell/node-pty@npm:node-pty-rs', ...extra];
   const res = require('child_process').spawnSync('npm', [...args, '--userconfig', npmrc, '--cache', path.join(tmp, 'cache')], { cwd: dir, env, encoding: 'utf8' });
   expect(res.status).toBe(0);
