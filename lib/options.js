@@ -182,4 +182,4 @@ function normalizeResize(cols, rows, pixelSize) {
   return { cols, rows, width, height };
 }
 
-module.exports = { normalizeSpawn, normalizeOpen, normalizeResize, DEFAULT_COLS, DEFAULT_ROWS };
+module.exports = { normalizeSpawn, normalizeOpen, normalizeResize, encodingOf, DEFAULT_COLS, DEFAULT_ROWS };
