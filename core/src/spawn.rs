@@ -174,11 +174,24 @@ pub fn spawn(cmd: &Command) -> Result<Spawned> {
     tty: &tty,
     cwd: &cwd,
   };
-  let pid = if cmd.uid.is_none() && cmd.gid.is_none() {
-    sys::spawn_on_tty(&req)
-      .map_err(|errno| SysError::new(errno, "posix_spawn").with_path(program.to_string_lossy()))?
-  } else {
-    fork_on_tty(&req, cmd)?
+  let pid = match start(&req, cmd, &program) {
+    // execvp's fallback, which node-pty gets for free: a file the kernel will not run (a
+    // script without a #! line) is run as `/bin/sh FILE ARGS...`. spawn-helper execs with
+    // execvp itself, so only the direct path needs it.
+    Err(e) if e.errno == Errno::ENOEXEC && cmd.helper.is_none() => {
+      let shell = c_string(BOURNE_SHELL, "file")?;
+      let argv: Vec<CString> = [shell.clone(), req.program.to_owned()]
+        .into_iter()
+        .chain(argv.iter().skip(1).cloned())
+        .collect();
+      let req = sys::SpawnRequest {
+        program: &shell,
+        argv: &argv,
+        ..req
+      };
+      start(&req, cmd, Path::new(BOURNE_SHELL))?
+    }
+    started => started?,
   };
 
   // Linux keeps buffered output readable on the master after the last slave closes and then
@@ -199,6 +212,19 @@ pub fn spawn(cmd: &Command) -> Result<Spawned> {
     child: Child { pid, pidfd },
     slave,
   })
+}
+
+/// What execvp runs a file with when the kernel returns ENOEXEC (glibc's `_PATH_BSHELL`).
+const BOURNE_SHELL: &str = "/bin/sh";
+
+/// Starts the child: posix_spawn, or the fork path when a user or group is asked for.
+fn start(req: &sys::SpawnRequest<'_>, cmd: &Command, program: &Path) -> Result<Pid> {
+  if cmd.uid.is_none() && cmd.gid.is_none() {
+    sys::spawn_on_tty(req)
+      .map_err(|errno| SysError::new(errno, "posix_spawn").with_path(program.to_string_lossy()))
+  } else {
+    fork_on_tty(req, cmd)
+  }
 }
 
 /// The fork path, for a different user or group.
@@ -225,6 +251,7 @@ fn fork_on_tty(_req: &sys::SpawnRequest<'_>, _cmd: &Command) -> Result<Pid> {
 mod tests {
   use super::*;
   use crate::test_support::serial;
+  use nix::sys::wait::WaitStatus;
 
   #[test]
   fn resolves_in_the_child_path_not_the_hosts() {
@@ -272,6 +299,57 @@ mod tests {
     assert_eq!((err.errno, err.syscall), (Errno::ENOENT, "chdir"));
     assert_eq!(err.path.as_deref(), Some("/nonexistent/dir"));
     assert!(err.is_exec_failure());
+  }
+
+  /// Everything the child writes, until the master reports EIO; then its exit status.
+  fn output_and_status(spawned: Spawned) -> (String, WaitStatus) {
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+      match nix::unistd::read(&spawned.master, &mut buf) {
+        Ok(0) | Err(Errno::EIO) => break,
+        Ok(n) => out.extend_from_slice(&buf[..n]),
+        Err(Errno::EAGAIN) if std::time::Instant::now() < deadline => {
+          std::thread::sleep(std::time::Duration::from_millis(5))
+        }
+        Err(e) => panic!("read: {e}"),
+      }
+    }
+    let status = nix::sys::wait::waitpid(spawned.child.pid, None).unwrap();
+    (String::from_utf8_lossy(&out).into_owned(), status)
+  }
+
+  #[test]
+  fn a_script_without_a_shebang_runs_with_bin_sh_like_execvp() {
+    let _g = serial();
+    let dir = std::env::temp_dir().join(format!("npr-enoexec-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("script");
+    std::fs::write(&script, "echo \"$# [$1] $0\"; exit 5\n").unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path = script.to_string_lossy().into_owned();
+    let cmd = Command {
+      keep_slave: false,
+      ..Command::new(&path, &["one two"])
+    };
+    let (out, status) = output_and_status(spawn(&cmd).unwrap());
+    assert_eq!(out, format!("1 [one two] {path}\r\n"));
+    assert!(matches!(status, WaitStatus::Exited(_, 5)), "{status:?}");
+
+    // The fork path (another user) falls back the same way; only root may take it. The
+    // script is ours, so its owner is our effective uid.
+    if std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(&script).unwrap()) == 0 {
+      let cmd = Command {
+        uid: Some(65534),
+        gid: Some(65534),
+        ..cmd
+      };
+      let (out, status) = output_and_status(spawn(&cmd).unwrap());
+      assert_eq!(out, format!("1 [one two] {path}\r\n"));
+      assert!(matches!(status, WaitStatus::Exited(_, 5)), "{status:?}");
+    }
+    std::fs::remove_dir_all(dir).unwrap();
   }
 
   #[test]
