@@ -229,7 +229,7 @@ export interface IPty {
  * object also has at run time without declaring it in `IPty`: the EventEmitter methods,
  * `destroy`, `end`, `pipe` and `setEncoding`.
  */
-export interface ITerminal extends IPty {
+export interface ITerminal extends IPty, IDisposableTerminal {
   /**
    * Writes data to the pty. Never blocks: bytes are queued and written in order as the
    * program reads them. As in node-pty, anything but a string is sent as `Buffer.from(data)`
@@ -285,11 +285,71 @@ export interface ITerminal extends IPty {
   on(event: 'exit', listener: (exitCode: number, signal?: number) => void): void;
 
   /**
-   * Closes the terminal: no more data is delivered, the pty is closed by the time this returns,
-   * and the program gets SIGHUP. `onExit` still fires when the program ends.
+   * Closes the terminal: no more data is delivered, the pty is closed by the time this returns
+   * (also after the exit, when a background job still holds it), and the program gets SIGHUP.
+   * `onExit` still fires when the program ends, and the event loop stays open until it has.
    */
   destroy(): void;
+
+  /**
+   * (node-pty-rs) The leader of the terminal's foreground process group: its pid, its name as
+   * `process` reports it, and its working directory where the system tells. `undefined` after
+   * the exit or destroy(). What a terminal host titles a tab with, and where a new tab opens.
+   */
+  readonly foreground: IForegroundProcess | undefined;
+
+  /**
+   * (node-pty-rs) Signals every process still in the terminal's session: the program's process
+   * group and its background jobs, not processes that left with setsid. Returns how many were
+   * signalled; 0 once the pty is closed.
+   * @param signal Default `'SIGHUP'`. An unknown signal throws a `TypeError` with code
+   * `'ERR_UNKNOWN_SIGNAL'`.
+   */
+  killSession(signal?: string | number): number;
+
+  /** (node-pty-rs) Bytes accepted by `write()` that the pty has not taken yet. */
+  readonly writableLength: number;
+
+  /**
+   * (node-pty-rs) Fires when `writableLength` returns to 0 after being above 0: the program has
+   * taken everything written so far. Not fired when the terminal closes with input queued.
+   */
+  readonly onDrain: IEvent<void>;
+
+  /** (node-pty-rs) The legacy form of `onDrain`. */
+  on(event: 'drain', listener: () => void): void;
+
+  /** (node-pty-rs) A Promise of the same event `onExit` gets. */
+  readonly exited: Promise<IExitEvent>;
+
+  /**
+   * (node-pty-rs) The output as an async iterable, ending after the exit. A loop slower than
+   * the program pauses the terminal (above 1 MiB queued); `break` leaves it running.
+   */
+  [Symbol.asyncIterator](): AsyncIterableIterator<string | Buffer>;
 }
+
+/** (node-pty-rs) The leader of a terminal's foreground process group. */
+export interface IForegroundProcess {
+  pid: number;
+  /** As `IPty.process` reports it: argv[0] on Linux, the process name on macOS. */
+  name: string;
+  /** Its working directory; `undefined` where the system does not tell. */
+  cwd: string | undefined;
+}
+
+// The well-known symbols of explicit resource management exist in TypeScript's lib only from
+// esnext.disposable (and in @types/node 20+): declared through them only where they exist, so
+// that a project compiling against an older lib still compiles.
+type AsyncDisposeSymbol = SymbolConstructor extends { readonly asyncDispose: infer S extends symbol } ? S : never;
+type DisposeSymbol = SymbolConstructor extends { readonly dispose: infer S extends symbol } ? S : never;
+
+/**
+ * (node-pty-rs) `await using term = spawn(…)` sends SIGHUP to the terminal's session, SIGKILL
+ * after 2 s if the program is still there (and to background jobs left at its exit), and
+ * resolves after the exit with the pty closed; `using term = spawn(…)` destroys it.
+ */
+export type IDisposableTerminal = { [K in AsyncDisposeSymbol]: () => Promise<void> } & { [K in DisposeSymbol]: () => void };
 
 /** An object that can be disposed via a dispose function. */
 export interface IDisposable {

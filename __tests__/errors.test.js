@@ -32,7 +32,7 @@ describe('bad arguments throw at once, with a code, and open nothing', () => {
   test.each([
     ['file is a number', () => pty.spawn(42, [], {}), TypeError, 'ERR_INVALID_ARG_TYPE', 'file must be a string (not a number)'],
     ['args as a string (Windows only)', () => pty.spawn('sh', '-c true', {}), TypeError, 'ERR_INVALID_ARG_TYPE', 'args as a string is not supported on unix.'],
-    ['an argument is not a string', () => pty.spawn('sh', ['-c', 1], {}), TypeError, 'ERR_INVALID_ARG_TYPE', 'args[1] must be a string (not number)'],
+    ['an argument is not a string', () => pty.spawn('sh', ['-c', 1], {}), TypeError, 'ERR_INVALID_ARG_TYPE', 'args[1] must be a string (not a number)'],
     ['cols is a string', () => pty.spawn('sh', [], { cols: '80' }), TypeError, 'ERR_INVALID_ARG_TYPE', 'cols must be a number (not a string)'],
     ['env is a string', () => pty.spawn('sh', [], { env: 'A=1' }), TypeError, 'ERR_INVALID_ARG_TYPE', 'env must be a object (not a string)'],
     ['cwd is a number', () => pty.spawn('sh', [], { cwd: 1 }), TypeError, 'ERR_INVALID_ARG_TYPE', 'cwd must be a string (not a number)'],

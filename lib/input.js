@@ -1,12 +1,7 @@
 'use strict';
 
 const { types } = require('util');
-
-function typeError(code, message) {
-  const err = new TypeError(message);
-  err.code = code;
-  return err;
-}
+const { invalidArgType, invalidArgValue } = require('./errors');
 
 function detached(buffer) {
   // `ArrayBuffer.prototype.detached` is recent; a detached buffer also reports byteLength 0
@@ -34,7 +29,7 @@ function toBytes(data, encoding) {
   if (Buffer.isBuffer(data)) return data;
   const buffer = types.isAnyArrayBuffer(data) ? data : ArrayBuffer.isView(data) ? data.buffer : null;
   if (buffer && detached(buffer)) {
-    throw typeError('ERR_INVALID_ARG_VALUE', 'data must not be (a view of) a detached ArrayBuffer');
+    throw invalidArgValue('data must not be (a view of) a detached ArrayBuffer');
   }
   if (data instanceof Uint8Array || types.isDataView(data)) {
     return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
@@ -46,8 +41,7 @@ function toBytes(data, encoding) {
       if (err && err.code) throw err;
     }
   }
-  const what = data === null ? 'null' : typeof data;
-  throw typeError('ERR_INVALID_ARG_TYPE', `data must be a string, a Buffer, a typed array, an ArrayBuffer or an Array (not ${what})`);
+  throw invalidArgType('data', 'a string, a Buffer, a typed array, an ArrayBuffer or an Array', data);
 }
 
 module.exports = { toBytes };

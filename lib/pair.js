@@ -6,7 +6,7 @@ const native = require('../binding.js');
 const { EventSource } = require('./events');
 const { call } = require('./errors');
 const liveness = require('./liveness');
-const registry = require('./diagnostics');
+const registry = require('./registry');
 const { normalizeOpen, normalizeResize, encodingOf } = require('./options');
 const { toBytes } = require('./input');
 
@@ -18,6 +18,7 @@ class PtyEnd extends Duplex {
   constructor() {
     super({ allowHalfOpen: false });
     this._native = null;
+    this._afterDrain = null;
   }
 
   _attach(handle) {
@@ -25,7 +26,12 @@ class PtyEnd extends Duplex {
   }
 
   _onNative(ev) {
+    if (ev === null) {
+      this._drained();
+      return;
+    }
     if (!Buffer.isBuffer(ev)) {
+      this._drained();
       this.push(null); // end of file: the other end is closed
       return;
     }
@@ -36,12 +42,25 @@ class PtyEnd extends Duplex {
     if (this._native) this._native.setPaused(false);
   }
 
+  /**
+   * Writing follows the pty's back-pressure: a chunk the pty has not taken completes when the
+   * native queue has drained, so `write()` returns false and `'drain'` follows as for a socket.
+   */
   _write(chunk, _encoding, callback) {
-    if (this._native) this._native.write(chunk);
-    callback();
+    if (!this._native) return callback();
+    this._native.write(chunk);
+    if (this._native.writableLength === 0) callback();
+    else this._afterDrain = callback;
+  }
+
+  _drained() {
+    const callback = this._afterDrain;
+    this._afterDrain = null;
+    if (callback) callback();
   }
 
   _destroy(err, callback) {
+    this._drained();
     if (this._native) {
       this._native.destroy();
       this._native = null;
@@ -153,7 +172,8 @@ class PairTerminal extends EventEmitter {
   }
 
   get process() {
-    return (!this.master.destroyed && this._masterHandle.foregroundProcess()) || process.argv[0] || 'node';
+    const fg = this.master.destroyed ? null : this._masterHandle.foreground();
+    return (fg && fg.name) || process.argv[0] || 'node';
   }
 
   write(data) {

@@ -6,11 +6,20 @@ const { constants } = require('os');
 const native = require('../binding.js');
 const { EventSource } = require('./events');
 const liveness = require('./liveness');
-const { fromNative, call } = require('./errors');
-const registry = require('./diagnostics');
+const { fromNative, call, unknownSignal } = require('./errors');
+const registry = require('./registry');
 const { normalizeSpawn, normalizeResize, encodingOf } = require('./options');
 const { toBytes } = require('./input');
 const { pipe } = require('./pipe');
+const { checkPool } = require('./pool-warning');
+const { outputIterator } = require('./output-iterator');
+
+// The well-known symbols of explicit resource management, where the runtime lacks them the
+// same fallback TypeScript's `using` helpers look up.
+const asyncDispose = Symbol.asyncDispose || Symbol.for('Symbol.asyncDispose');
+const dispose = Symbol.dispose || Symbol.for('Symbol.dispose');
+/** How long `await using` waits after SIGHUP before SIGKILL. */
+const DISPOSE_GRACE_MS = 2000;
 
 const SPAWN_HELPER = require('path').join(__dirname, '..', 'spawn-helper');
 
@@ -49,6 +58,7 @@ class Terminal extends EventEmitter {
 
     this._onData = new EventSource();
     this._onExit = new EventSource();
+    this._onDrain = new EventSource();
     this._file = o.file;
     this._args = o.request.args;
     this._spawnedAt = registry.callerStack();
@@ -85,6 +95,7 @@ class Terminal extends EventEmitter {
     this._pid = this._native.pid;
     this._ptsName = this._native.ptsName;
     registry.track(this);
+    checkPool();
   }
 
   /** What diagnostics() and leaks() report about this terminal. */
@@ -118,6 +129,10 @@ class Terminal extends EventEmitter {
   }
 
   _onNative(ev) {
+    if (ev === null) {
+      this._drained();
+      return;
+    }
     if (Buffer.isBuffer(ev) && this._destroyed) return;
     if (this._paused) {
       this._pending.push(ev);
@@ -136,6 +151,13 @@ class Terminal extends EventEmitter {
     if (data.length > 0) this._emitData(data);
   }
 
+  /** Input queued by write() has all been taken by the pty; not held back by pause(). */
+  _drained() {
+    if (this._exited || this._destroyed) return;
+    this._onDrain.fire();
+    this.emit('drain');
+  }
+
   _emitData(data) {
     this._onData.fire(data);
     this.emit('data', data);
@@ -149,10 +171,13 @@ class Terminal extends EventEmitter {
       if (tail.length > 0) this._emitData(tail);
     }
     registry.untrack(this);
-    if (this._native) this._native.release();
+    // A background job may still hold the pty open after the exit; its output is still
+    // delivered, and the library still holds the master until it ends or destroy() is called.
+    if (this._native && this._native.fd >= 0) registry.linger(this);
     this._letGo();
     const event = { exitCode: exit.exitCode, signal: exit.signal };
     if (exit.error) event.error = exit.error;
+    this._exitEvent = event;
     this.emit('close');
     this._onExit.fire(event);
     this.emit('exit', event.exitCode, event.signal);
@@ -172,6 +197,16 @@ class Terminal extends EventEmitter {
 
   get onExit() {
     return this._onExit.event;
+  }
+
+  /** Fires when input queued by write() has all been taken by the pty (writableLength is 0 again). */
+  get onDrain() {
+    return this._onDrain.event;
+  }
+
+  /** Bytes accepted by write() that the pty has not taken yet. */
+  get writableLength() {
+    return this._native ? this._native.writableLength : 0;
   }
 
   get pid() {
@@ -196,7 +231,71 @@ class Terminal extends EventEmitter {
   }
 
   get process() {
-    return (this._live() && this._native.foregroundProcess()) || this._file;
+    const fg = this.foreground;
+    return (fg && fg.name) || this._file;
+  }
+
+  /**
+   * The leader of the terminal's foreground process group: `{ pid, name, cwd }` (`name` as
+   * `process` reports it, `cwd` undefined where the system does not tell); undefined after
+   * the exit or destroy().
+   */
+  get foreground() {
+    if (!this._live()) return undefined;
+    const fg = this._native.foreground();
+    return fg ? { pid: fg.pid, name: fg.name, cwd: fg.cwd === null ? undefined : fg.cwd } : undefined;
+  }
+
+  /**
+   * Signals every process still in the terminal's session: the program's process group and
+   * its background jobs, not processes that left with setsid. Returns how many were signalled.
+   */
+  killSession(signal) {
+    const number = signalNumber(signal);
+    if (number === null) throw unknownSignal(signal);
+    if (!this._native) return 0;
+    return call(() => this._native.killSession(number));
+  }
+
+  /** A Promise of the same event `onExit` gets. */
+  get exited() {
+    if (!this._exitedPromise) {
+      this._exitedPromise = this._exitEvent ? Promise.resolve(this._exitEvent) : new Promise((resolve) => this._onExit.event(resolve));
+    }
+    return this._exitedPromise;
+  }
+
+  /** `using term = spawn(…)`: destroy() at the end of the scope. */
+  [dispose]() {
+    this.destroy();
+  }
+
+  /**
+   * `await using term = spawn(…)`: SIGHUP to the terminal's session, then SIGKILL if the
+   * program is still there after a grace (and to background jobs still left at its exit);
+   * resolves after the exit, with the pty closed.
+   */
+  async [asyncDispose]() {
+    const exited = this.exited;
+    if (!this._exited) {
+      this.killSession('SIGHUP');
+      let timer;
+      const grace = new Promise((resolve) => {
+        timer = setTimeout(resolve, DISPOSE_GRACE_MS);
+      });
+      const winner = await Promise.race([exited.then(() => 'exited'), grace]);
+      clearTimeout(timer);
+      if (winner !== 'exited') this.killSession('SIGKILL');
+    }
+    await exited;
+    // Background jobs that ignored the hangup are part of the terminal too.
+    this.killSession('SIGKILL');
+    this.destroy();
+  }
+
+  /** `for await (const chunk of term)`: output chunks until the exit, paced by the loop. */
+  [Symbol.asyncIterator]() {
+    return outputIterator(this);
   }
 
   _live() {
@@ -258,10 +357,14 @@ class Terminal extends EventEmitter {
     if (tail.length > 0) this._emitData(tail);
   }
 
+  /**
+   * Signals the program until it has exited, also after destroy(): one that ignores SIGHUP
+   * can still be reached.
+   */
   kill(signal) {
     const number = signalNumber(signal);
     if (number === null) return;
-    if (this._live()) call(() => this._native.kill(number));
+    if (this._native && !this._exited) call(() => this._native.kill(number));
   }
 
   /** Stops reading: nothing more is delivered, and the program blocks once the kernel's buffer is full. */
@@ -280,15 +383,16 @@ class Terminal extends EventEmitter {
 
   /**
    * Closes the terminal now: no more data is delivered, the master descriptor is closed before
-   * this returns and the program gets SIGHUP. `onExit` still fires when the program ends.
+   * this returns (also after the exit, when a background job still held it) and the program
+   * gets SIGHUP. `onExit` still fires when the program ends, and until then the event loop
+   * stays open for it.
    */
   destroy() {
+    if (this._native) this._native.destroy();
     if (this._destroyed) return;
     this._destroyed = true;
     registry.untrack(this);
     this._pending = this._pending.filter((ev) => !Buffer.isBuffer(ev));
-    if (this._native && !this._exited) this._native.destroy();
-    this._letGo();
     if (this._paused) {
       this._paused = false;
       while (this._pending.length > 0) this._dispatch(this._pending.shift());

@@ -227,10 +227,37 @@ fn start(req: &sys::SpawnRequest<'_>, cmd: &Command, program: &Path) -> Result<P
   }
 }
 
+/// Who the child becomes. As root, the supplementary groups are replaced too, or the child
+/// would keep the host's (root's 0, adm, disk…): by the user's own groups when `uid` names a
+/// known user (as `login` and `su` do), else by `gid` alone, else by none.
+#[cfg(target_os = "linux")]
+fn credentials(cmd: &Command) -> sys::Credentials {
+  use nix::unistd::{Gid, Uid, User};
+  let mut ids = sys::Credentials {
+    uid: cmd.uid,
+    gid: cmd.gid,
+    groups: None,
+  };
+  if !Uid::effective().is_root() {
+    return ids; // setgroups would fail; the host's groups are the host user's own anyway
+  }
+  let own = cmd.uid.and_then(|uid| {
+    let user = User::from_uid(Uid::from_raw(uid)).ok()??;
+    let name = CString::new(user.name).ok()?;
+    let primary = cmd.gid.map_or(user.gid, Gid::from_raw);
+    nix::unistd::getgrouplist(&name, primary).ok()
+  });
+  ids.groups = Some(match own {
+    Some(groups) => groups.into_iter().map(Gid::as_raw).collect(),
+    None => cmd.gid.into_iter().collect(),
+  });
+  ids
+}
+
 /// The fork path, for a different user or group.
 #[cfg(target_os = "linux")]
 fn fork_on_tty(req: &sys::SpawnRequest<'_>, cmd: &Command) -> Result<Pid> {
-  sys::fork_on_tty(req, cmd.uid, cmd.gid).map_err(|e| {
+  sys::fork_on_tty(req, &credentials(cmd)).map_err(|e| {
     let err = SysError::new(e.errno, e.syscall);
     match e.syscall {
       "chdir" => err.with_path(&cmd.cwd),
@@ -350,6 +377,50 @@ mod tests {
       assert!(matches!(status, WaitStatus::Exited(_, 5)), "{status:?}");
     }
     std::fs::remove_dir_all(dir).unwrap();
+  }
+
+  /// What a spawned program reports about itself on its terminal, up to its exit.
+  #[cfg(target_os = "linux")]
+  fn output_of(cmd: &Command) -> String {
+    let spawned = spawn(cmd).unwrap();
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while std::time::Instant::now() < deadline {
+      match nix::unistd::read(&spawned.master, &mut buf) {
+        Ok(0) | Err(Errno::EIO) => break,
+        Ok(n) => out.extend_from_slice(&buf[..n]),
+        Err(_) => std::thread::sleep(std::time::Duration::from_millis(5)),
+      }
+    }
+    let _ = nix::sys::wait::waitpid(spawned.child.pid, None);
+    String::from_utf8_lossy(&out).into_owned()
+  }
+
+  /// The fork path (taken for uid/gid; the test's own uid works unprivileged) starts the
+  /// program with every signal at its default and none blocked, whatever the host had, and
+  /// gives the host back its own mask.
+  #[cfg(target_os = "linux")]
+  #[test]
+  fn the_fork_path_resets_signals_and_restores_the_hosts_mask() {
+    use nix::sys::signal::{SigSet, SigmaskHow, Signal};
+    let _g = serial();
+    let mut usr1 = SigSet::empty();
+    usr1.add(Signal::SIGUSR1);
+    usr1.thread_block().unwrap();
+    let host_mask = SigSet::thread_get_mask().unwrap();
+    let cmd = Command {
+      uid: Some(nix::unistd::getuid().as_raw()),
+      ..Command::new("/bin/grep", &["-E", "^Sig(Blk|Ign)", "/proc/self/status"])
+    };
+    let out = output_of(&cmd);
+    assert_eq!(SigSet::thread_get_mask().unwrap(), host_mask);
+    nix::sys::signal::pthread_sigmask(SigmaskHow::SIG_UNBLOCK, Some(&usr1), None).unwrap();
+    // The test harness itself ignores SIGPIPE and this thread blocked SIGUSR1.
+    assert_eq!(
+      out,
+      "SigBlk:\t0000000000000000\r\nSigIgn:\t0000000000000000\r\n"
+    );
   }
 
   #[test]

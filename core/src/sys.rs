@@ -69,11 +69,43 @@ pub fn poller_add(
   fd: BorrowedFd<'_>,
   interest: polling::Event,
 ) -> std::io::Result<()> {
-  // SAFETY: `Poller::add` asks that the source be deleted before it is closed. The reactor
-  // deletes every registration before dropping the descriptor; and on epoll and kqueue
-  // (the only backends compiled here) a closed descriptor merely drops out of the set, so
-  // even a missed delete cannot touch freed memory.
+  // SAFETY: `Poller::add` asks that the source be deleted before it is closed. Every
+  // descriptor registered here is deleted before its number is closed or released: a master
+  // in `Terminal::close` and `Terminal::destroy` (before /dev/null is swapped in), a pidfd in
+  // `Child::try_reap`. (Without that delete, epoll would keep reporting a closed number while
+  // a fork child still shared its open file description.) The poller itself lives as long as
+  // the process.
   unsafe { poller.add_with_mode(fd.as_raw_fd(), interest, polling::PollMode::Oneshot) }
+}
+
+/// Makes the descriptor number `fd` refer to /dev/null (close-on-exec), releasing what it
+/// referred to, in one atomic step: the number itself never closes, so another thread still
+/// using it meanwhile reads end of file or writes into nothing, and can never reach a
+/// descriptor that someone else opened under a reused number. The caller must still close
+/// the number once nobody uses it.
+pub fn release_to_null(fd: BorrowedFd<'_>) -> nix::Result<()> {
+  let null = nix::fcntl::open(
+    "/dev/null",
+    nix::fcntl::OFlag::O_RDWR | nix::fcntl::OFlag::O_CLOEXEC,
+    nix::sys::stat::Mode::empty(),
+  )?;
+  // SAFETY: both descriptors are live for the call. dup3/dup2 leave `fd` open (now on
+  // /dev/null) and close nothing the caller does not own: the description released is the
+  // one `fd` held, which the caller owns, and the OwnedFd behind `fd` stays the number's
+  // one owner.
+  #[cfg(target_os = "linux")]
+  let rc = unsafe { libc::dup3(null.as_raw_fd(), fd.as_raw_fd(), libc::O_CLOEXEC) };
+  // macOS has no dup3; dup2 clears close-on-exec, set again at once (every spawn there uses
+  // POSIX_SPAWN_CLOEXEC_DEFAULT anyway, and the number now holds only /dev/null).
+  #[cfg(target_os = "macos")]
+  let rc = unsafe { libc::dup2(null.as_raw_fd(), fd.as_raw_fd()) };
+  Errno::result(rc)?;
+  #[cfg(target_os = "macos")]
+  nix::fcntl::fcntl(
+    fd,
+    nix::fcntl::FcntlArg::F_SETFD(nix::fcntl::FdFlag::FD_CLOEXEC),
+  )?;
+  Ok(())
 }
 
 /// What the child of a terminal is given by `spawn_on_tty`.
@@ -157,24 +189,19 @@ fn check(rc: c_int) -> nix::Result<()> {
 
 impl SpawnState {
   fn new() -> nix::Result<Box<Self>> {
-    let mut attr = MaybeUninit::<libc::posix_spawnattr_t>::uninit();
-    // SAFETY: init writes a whole attribute object into `attr`.
-    check(unsafe { libc::posix_spawnattr_init(attr.as_mut_ptr()) })?;
-    let mut actions = MaybeUninit::<libc::posix_spawn_file_actions_t>::uninit();
-    // SAFETY: init writes a whole file-actions object into `actions`.
-    if let Err(e) = check(unsafe { libc::posix_spawn_file_actions_init(actions.as_mut_ptr()) }) {
-      // SAFETY: `attr` was initialised just above and is not used again.
-      unsafe { libc::posix_spawnattr_destroy(attr.as_mut_ptr()) };
-      return Err(e);
-    }
-    // SAFETY: both objects were initialised by their init calls above. They are boxed so
-    // their addresses stay put, as glibc's file actions may point into themselves.
-    Ok(Box::new(unsafe {
-      SpawnState {
-        attr: attr.assume_init(),
-        actions: actions.assume_init(),
+    let mut st = Box::<Self>::new_uninit();
+    let p = st.as_mut_ptr();
+    // SAFETY: `p` points to the Box's uninitialised memory; each init call writes a whole
+    // object at its field's address (`&raw mut` takes the address without reading). The
+    // objects are initialised where they will stay: the Box moves, its contents never do.
+    unsafe {
+      check(libc::posix_spawnattr_init(&raw mut (*p).attr))?;
+      if let Err(e) = check(libc::posix_spawn_file_actions_init(&raw mut (*p).actions)) {
+        libc::posix_spawnattr_destroy(&raw mut (*p).attr);
+        return Err(e);
       }
-    }))
+      Ok(st.assume_init())
+    }
   }
 }
 
@@ -306,31 +333,94 @@ pub fn process_name(pid: Pid) -> Option<String> {
   (n > 0).then(|| String::from_utf8_lossy(&buf[..n as usize]).into_owned())
 }
 
+/// A process's working directory (`proc_pidinfo(PROC_PIDVNODEPATHINFO)`, libproc).
+#[cfg(target_os = "macos")]
+pub fn process_cwd(pid: Pid) -> Option<String> {
+  let mut info = MaybeUninit::<libc::proc_vnodepathinfo>::zeroed();
+  let size = std::mem::size_of::<libc::proc_vnodepathinfo>() as c_int;
+  // SAFETY: proc_pidinfo writes at most `size` bytes into `info`, which is zero-initialised
+  // (so reading it is sound whatever was written) and returns how many it wrote.
+  let n = unsafe {
+    libc::proc_pidinfo(
+      pid.as_raw(),
+      libc::PROC_PIDVNODEPATHINFO,
+      0,
+      info.as_mut_ptr().cast(),
+      size,
+    )
+  };
+  if n != size {
+    return None;
+  }
+  // SAFETY: zero-initialised above and fully written by the call.
+  let info = unsafe { info.assume_init() };
+  let path: Vec<u8> = info
+    .pvi_cdir
+    .vip_path
+    .iter()
+    .flatten()
+    .map(|&c| c as u8)
+    .take_while(|&b| b != 0)
+    .collect();
+  (!path.is_empty()).then(|| String::from_utf8_lossy(&path).into_owned())
+}
+
+/// Every pid on the system (`proc_listallpids`, libproc).
+#[cfg(target_os = "macos")]
+pub fn all_pids() -> nix::Result<Vec<Pid>> {
+  // SAFETY: with a null buffer the call only returns the number of pids.
+  let count = unsafe { libc::proc_listallpids(ptr::null_mut(), 0) };
+  let count = Errno::result(count)? as usize;
+  // Room for processes started meanwhile.
+  let mut pids = vec![0 as libc::pid_t; count + 64];
+  let bytes = (pids.len() * std::mem::size_of::<libc::pid_t>()) as c_int;
+  // SAFETY: `pids` has room for `bytes` bytes; the call writes at most that many.
+  let n = unsafe { libc::proc_listallpids(pids.as_mut_ptr().cast(), bytes) };
+  pids.truncate(Errno::result(n)? as usize);
+  Ok(
+    pids
+      .into_iter()
+      .filter(|&p| p > 0)
+      .map(Pid::from_raw)
+      .collect(),
+  )
+}
+
 /// Arms `poller` (kqueue) to report the exit of our child `pid` under `key`, once.
 #[cfg(target_os = "macos")]
 pub fn watch_process_exit(poller: &polling::Poller, pid: Pid, key: usize) -> std::io::Result<()> {
   use polling::os::kqueue::{PollerKqueueExt, Process, ProcessOps};
   let pid = std::num::NonZeroI32::new(pid.as_raw()).ok_or(std::io::ErrorKind::InvalidInput)?;
-  // SAFETY: `pid` is a child of this process that has not been reaped, so it cannot name
-  // another process while the filter exists; the reactor deletes the filter when it reaps.
+  // SAFETY: `pid` is a child of this process that has not been reaped (the caller,
+  // `Child::watch`, checks under the lock that the reap takes), so it cannot name another
+  // process while the filter exists: the filter is one-shot and goes with the exit event it
+  // reports, and the reap only ever follows that event (or a watch that failed).
   let filter = unsafe { Process::from_pid(pid, ProcessOps::Exit) };
   poller.add_filter(filter, key, polling::PollMode::Oneshot)
 }
 
-/// Removes the exit filter of `pid` (after its exit fired, this is a no-op error).
-#[cfg(target_os = "macos")]
-pub fn unwatch_process_exit(poller: &polling::Poller, pid: Pid) {
-  use polling::os::kqueue::{PollerKqueueExt, Process, ProcessOps};
-  if let Some(pid) = std::num::NonZeroI32::new(pid.as_raw()) {
-    // SAFETY: as in `watch_process_exit`: our unreaped child.
-    let filter = unsafe { Process::from_pid(pid, ProcessOps::Exit) };
-    let _ = poller.delete_filter(filter);
-  }
-}
-
 /// The step of the fork path's child that failed, reported to the parent with its errno.
 #[cfg(target_os = "linux")]
-const FORK_STEPS: [&str; 6] = ["setsid", "open", "setgid", "setuid", "chdir", "execve"];
+const FORK_STEPS: [&str; 7] = [
+  "setsid",
+  "open",
+  "setgid",
+  "setuid",
+  "chdir",
+  "execve",
+  "setgroups",
+];
+
+/// Who the fork path's child becomes: `setgroups(groups)`, `setgid(gid)`, `setuid(uid)`, in
+/// that order, each only when given. The groups are looked up before the fork (the child
+/// cannot call into NSS).
+#[cfg(target_os = "linux")]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Credentials {
+  pub uid: Option<libc::uid_t>,
+  pub gid: Option<libc::gid_t>,
+  pub groups: Option<Vec<libc::gid_t>>,
+}
 
 /// What `fork_on_tty` could not do: the child's failing step (a syscall name) and errno.
 #[cfg(target_os = "linux")]
@@ -347,8 +437,7 @@ pub struct ForkError {
 #[cfg(target_os = "linux")]
 pub fn fork_on_tty(
   req: &SpawnRequest<'_>,
-  uid: Option<libc::uid_t>,
-  gid: Option<libc::gid_t>,
+  ids: &Credentials,
 ) -> std::result::Result<Pid, ForkError> {
   let fail = |syscall, errno| ForkError { syscall, errno };
   let argv = null_terminated(req.argv);
@@ -359,17 +448,31 @@ pub fn fork_on_tty(
   // Asked here so that the child does not have to.
   let last_signal = libc::SIGRTMAX();
 
+  // Every signal stays blocked from before the fork until the child has reset its handlers:
+  // a signal arriving in between (one sent to the host's process group, say) must not run
+  // one of the host's handlers in the child. The parent's own mask comes back right after.
+  let mut all = MaybeUninit::<libc::sigset_t>::uninit();
+  let mut saved = MaybeUninit::<libc::sigset_t>::uninit();
+  // SAFETY: sigfillset initialises `all`; pthread_sigmask reads `all` and writes the
+  // thread's previous mask into `saved`.
+  unsafe {
+    libc::sigfillset(all.as_mut_ptr());
+    libc::pthread_sigmask(libc::SIG_SETMASK, all.as_ptr(), saved.as_mut_ptr());
+  }
   // SAFETY: fork has no memory-safety preconditions; what follows in the child is below.
   let pid = unsafe { libc::fork() };
   if pid == 0 {
     // SAFETY: we are the child of a multi-threaded process: `fork_child` makes only
     // async-signal-safe calls, reads only memory prepared before the fork (which the
     // child's copy of the address space still holds), and never returns.
-    unsafe { fork_child(req, &argv, &envp, uid, gid, report_fd, last_signal) }
+    unsafe { fork_child(req, &argv, &envp, ids, report_fd, last_signal) }
   }
+  let fork_errno = Errno::last();
+  // SAFETY: `saved` was written by the pthread_sigmask call above.
+  unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, saved.as_ptr(), ptr::null_mut()) };
   drop(report_wr);
   if pid < 0 {
-    return Err(fail("fork", Errno::last()));
+    return Err(fail("fork", fork_errno));
   }
   let pid = Pid::from_raw(pid);
   // The pipe closes on a successful exec (end of file); a failed step writes its index and
@@ -400,15 +503,14 @@ pub fn fork_on_tty(
 ///
 /// # Safety
 /// Must be called only in the child right after `fork()`, with `argv`/`envp` NULL-terminated
-/// arrays of pointers into `req`, and `report_fd` the write end of a close-on-exec pipe.
-#[allow(clippy::too_many_arguments)]
+/// arrays of pointers into `req`, `report_fd` the write end of a close-on-exec pipe, and
+/// every signal blocked.
 #[cfg(target_os = "linux")]
 unsafe fn fork_child(
   req: &SpawnRequest<'_>,
   argv: &[*mut c_char],
   envp: &[*mut c_char],
-  uid: Option<libc::uid_t>,
-  gid: Option<libc::gid_t>,
+  ids: &Credentials,
   report_fd: c_int,
   last_signal: c_int,
 ) -> ! {
@@ -426,12 +528,23 @@ unsafe fn fork_child(
   // SAFETY: each call below is async-signal-safe and gets pointers to live, NUL-terminated
   // strings or to stack values; close_range leaves 0-2 and the report pipe (closed by exec).
   unsafe {
+    // Handlers first, then the mask: nothing of the host's runs here. The raw syscall,
+    // because glibc's signal() refuses its internal signals (32, 33), which an ignored
+    // disposition inherited by the host would otherwise pass on. A zeroed kernel sigaction
+    // is SIG_DFL with no flags and an empty mask on every architecture.
+    let default_action = [0u64; 4];
+    for sig in 1..=last_signal {
+      libc::syscall(
+        libc::SYS_rt_sigaction,
+        sig,
+        default_action.as_ptr(),
+        ptr::null_mut::<libc::c_void>(),
+        8usize, // the kernel's sigset_t: 64 signals
+      );
+    }
     let mut set = MaybeUninit::<libc::sigset_t>::uninit();
     libc::sigemptyset(set.as_mut_ptr());
     libc::sigprocmask(libc::SIG_SETMASK, set.as_ptr(), ptr::null_mut());
-    for sig in 1..=last_signal {
-      libc::signal(sig, libc::SIG_DFL);
-    }
     if libc::setsid() < 0 {
       die(0);
     }
@@ -448,15 +561,17 @@ unsafe fn fork_child(
     if tty > 2 {
       libc::close(tty);
     }
-    if let Some(gid) = gid {
-      if libc::geteuid() == 0 {
-        libc::setgroups(1, &gid);
+    if let Some(groups) = &ids.groups {
+      if libc::setgroups(groups.len(), groups.as_ptr()) < 0 {
+        die(6);
       }
+    }
+    if let Some(gid) = ids.gid {
       if libc::setgid(gid) < 0 {
         die(2);
       }
     }
-    if let Some(uid) = uid {
+    if let Some(uid) = ids.uid {
       if libc::setuid(uid) < 0 {
         die(3);
       }

@@ -1,7 +1,7 @@
 //! The macOS way of starting a program (through spawn-helper, keeping the slave until the
 //! child is reaped and the master drained), run on Linux where it can be tested.
 
-use node_pty_rs_core::reactor::{new_flow, Event, ExitStatus, Terminal};
+use node_pty_rs_core::reactor::{Event, ExitStatus, Sink, Terminal};
 use node_pty_rs_core::spawn::{spawn, Command};
 use std::sync::mpsc::{channel, Receiver};
 use std::sync::Arc;
@@ -20,17 +20,14 @@ fn via_helper(file: &str, args: &[&str]) -> Command {
 
 fn run(cmd: &Command) -> (String, ExitStatus) {
   let (tx, rx) = channel();
-  let flow = new_flow().unwrap();
-  let term: Arc<Terminal> = Terminal::start(
-    spawn(cmd).unwrap(),
-    flow,
-    Box::new(move |ev| {
-      let _ = tx.send(match ev {
-        Event::Data(d) => Ok(d.to_vec()),
-        Event::Exit(s) => Err(s),
-      });
-    }),
-  );
+  let term: Arc<Terminal> = Terminal::spawn(cmd, |_| {
+    Ok::<Sink, ()>(Box::new(move |ev| match ev {
+      Event::Data(d) => drop(tx.send(Ok(d.to_vec()))),
+      Event::Drain => {}
+      Event::Exit(s) => drop(tx.send(Err(s))),
+    }))
+  })
+  .unwrap();
   collect(&term, &rx)
 }
 
@@ -39,7 +36,7 @@ fn collect(term: &Terminal, rx: &Receiver<Result<Vec<u8>, ExitStatus>>) -> (Stri
   loop {
     match rx.recv_timeout(Duration::from_secs(20)).expect("no exit") {
       Ok(d) => {
-        term.flow().consumed(d.len());
+        term.in_flight().consumed(d.len());
         out.extend(d);
       }
       Err(status) => return (String::from_utf8_lossy(&out).into_owned(), status),
