@@ -226,10 +226,52 @@ export interface IPty {
 
 /**
  * What `spawn` returns: node-pty's {@link IPty} (assignable to it) plus what node-pty's terminal
- * object also has at run time without declaring it in `IPty`: the EventEmitter methods and
- * `destroy`.
+ * object also has at run time without declaring it in `IPty`: the EventEmitter methods,
+ * `destroy`, `end`, `pipe` and `setEncoding`.
  */
 export interface ITerminal extends IPty, IDisposableTerminal {
+  /**
+   * Writes data to the pty. Never blocks: bytes are queued and written in order as the
+   * program reads them. As in node-pty, anything but a string is sent as `Buffer.from(data)`
+   * would give it: an Array or typed array element by element (each `& 0xff`), an
+   * ArrayBuffer's bytes; a DataView sends the bytes it views (node-pty sends none).
+   * @throws TypeError `'ERR_INVALID_ARG_TYPE'` for other types, `'ERR_INVALID_ARG_VALUE'` for a
+   * detached ArrayBuffer or a view of one.
+   */
+  write(data: string | Buffer | Uint8Array | ArrayBufferView | ArrayBuffer | ArrayLike<number>): void;
+
+  /**
+   * Kills the pty. As node-pty, never throws: a falsy signal is SIGHUP, a name that is not in
+   * `os.constants.signals` or a number that is not a signal sends nothing. A no-op once the
+   * program has exited.
+   * @param signal A name (`'SIGTERM'`) or number; default `'SIGHUP'`.
+   */
+  kill(signal?: string | number): void;
+
+  /**
+   * As node-pty's `end` (`net.Socket#end` on its master): writes `data` if given. The terminal
+   * stays open and writable; {@link ITerminal.destroy} closes it.
+   */
+  end(data?: string | Buffer): void;
+
+  /**
+   * As node-pty's `pipe` (`Readable#pipe` of its master): every chunk of output is written to
+   * `destination` in order; while `destination.write()` asks to wait the terminal is paused
+   * (so the program blocks instead of the output piling up), until `'drain'`. After the exit,
+   * and so after the last byte, `destination.end()` is called unless `options.end` is false.
+   * `destination` gets the `'pipe'` and `'unpipe'` events with the terminal as the source.
+   * @returns `destination`, for chaining.
+   */
+  pipe<T extends NodeJS.WritableStream>(destination: T, options?: { end?: boolean }): T;
+
+  /**
+   * As node-pty's `setEncoding`: the data events carry strings decoded with `encoding` from
+   * now on, or Buffers when it is `null`/`undefined`. Strings written are still encoded with
+   * the spawn option `encoding`.
+   * @throws TypeError `'ERR_UNKNOWN_ENCODING'` for an encoding Node does not know.
+   */
+  setEncoding(encoding?: BufferEncoding | null): void;
+
   /**
    * Adds a listener to the data event, fired when data is returned from the pty.
    * @deprecated Use IPty.onData

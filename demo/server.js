@@ -13,6 +13,7 @@ const { createGuard, publicName } = require('./guard');
 const { startSession } = require('./session');
 
 const JS = 'text/javascript; charset=utf-8';
+const MAX_MESSAGE = 1024 * 1024;
 const FILES = {
   '/': [path.join(__dirname, 'index.html'), 'text/html; charset=utf-8'],
   '/client.js': [path.join(__dirname, 'client.js'), JS],
@@ -83,7 +84,9 @@ function guarded(handler, fail) {
  */
 function start({ port = 0, host = '127.0.0.1', token = crypto.randomBytes(16).toString('hex'), maxTerminals = 8 } = {}) {
   const server = http.createServer();
-  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false });
+  // One message is held whole before the session sees it: a bound on it bounds the memory a
+  // socket can take (client.js sends large pastes in pieces well below it).
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false, maxPayload: MAX_MESSAGE });
   const sessions = new Set();
   // Every connection, upgraded ones included: close() drops them all rather than wait.
   const sockets = new Set();

@@ -160,4 +160,4 @@ function normalizeResize(cols, rows, pixelSize) {
   return { cols, rows, width, height };
 }
 
-module.exports = { normalizeSpawn, normalizeOpen, normalizeResize, HOST_TERMINAL_VARS };
+module.exports = { normalizeSpawn, normalizeOpen, normalizeResize, encodingOf, HOST_TERMINAL_VARS };

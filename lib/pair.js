@@ -7,7 +7,7 @@ const { EventSource } = require('./events');
 const { call } = require('./errors');
 const liveness = require('./liveness');
 const registry = require('./registry');
-const { normalizeOpen, normalizeResize } = require('./options');
+const { normalizeOpen, normalizeResize, encodingOf } = require('./options');
 const { toBytes } = require('./input');
 
 /**
@@ -189,6 +189,28 @@ class PairTerminal extends EventEmitter {
   }
 
   clear() {}
+
+  /** As node-pty (net.Socket#end on the master): writes `data` if given; the pair stays open. */
+  end(data) {
+    if (data !== undefined && data !== null) this.write(data);
+  }
+
+  /** As node-pty: the master's output piped to `dest` (Readable#pipe). */
+  pipe(dest, options) {
+    return this.master.pipe(dest, options);
+  }
+
+  /** As node-pty: the master's data from now on as strings in `encoding`, or Buffers for a falsy one. */
+  setEncoding(encoding) {
+    if (encoding) {
+      this.master.setEncoding(encodingOf(encoding));
+      return;
+    }
+    // Readable has no way back to Buffers; node-pty deletes its socket's decoder the same way.
+    const state = this.master._readableState;
+    state.decoder = null;
+    state.encoding = null;
+  }
 
   /** No process to signal. */
   kill() {}

@@ -8,8 +8,9 @@ const { EventSource } = require('./events');
 const liveness = require('./liveness');
 const { fromNative, call, unknownSignal } = require('./errors');
 const registry = require('./registry');
-const { normalizeSpawn, normalizeResize } = require('./options');
+const { normalizeSpawn, normalizeResize, encodingOf } = require('./options');
 const { toBytes } = require('./input');
+const { pipe } = require('./pipe');
 const { checkPool } = require('./pool-warning');
 const { outputIterator } = require('./output-iterator');
 
@@ -335,6 +336,32 @@ class Terminal extends EventEmitter {
 
   /** Clears the pty's internal representation of its buffer: a no-op on unix, as in node-pty. */
   clear() {}
+
+  /**
+   * node-pty's `end(data)` (net.Socket#end on its master): writes `data` if given. The terminal
+   * stays open and writable, as in node-pty; `destroy()` closes it.
+   */
+  end(data) {
+    if (data !== undefined && data !== null) this.write(data);
+  }
+
+  /** node-pty's `pipe(dest, options)`: see lib/pipe.js. */
+  pipe(dest, options) {
+    return pipe(this, dest, options);
+  }
+
+  /**
+   * node-pty's `setEncoding(encoding)`: what the data events carry from now on, strings in
+   * `encoding` or, for a falsy one, Buffers. Strings written are still encoded with the spawn
+   * option `encoding`, as in node-pty.
+   */
+  setEncoding(encoding) {
+    const decoder = encoding ? new StringDecoder(encodingOf(encoding)) : null;
+    // A character split across the switch is not held back in the old decoder.
+    const tail = this._decoder ? this._decoder.end() : '';
+    this._decoder = decoder;
+    if (tail.length > 0) this._emitData(tail);
+  }
 
   /**
    * Signals the program until it has exited, also after destroy(): one that ignores SIGHUP

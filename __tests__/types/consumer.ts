@@ -1,6 +1,7 @@
 // Written against node-pty's documented API; must compile unchanged against ours.
 import * as pty from '../../index';
 import type { IPty, IPtyForkOptions, IDisposable, IEvent } from '../../index';
+import { PassThrough } from 'stream';
 
 const options: IPtyForkOptions = { name: 'xterm-color', cols: 80, rows: 30, cwd: '/', env: process.env, encoding: 'utf8' };
 const term: IPty = pty.spawn('bash', [], options);
@@ -32,7 +33,17 @@ void nothing;
 const legacy = pty.spawn('sh', [], {});
 legacy.on('data', (d: string) => d.length);
 legacy.on('exit', (code: number, signal?: number) => code + (signal ?? 0));
+legacy.write([0x1b, 0x5b]);
+legacy.write(new Uint16Array([65]));
+legacy.kill(9);
+legacy.end('exit\r');
+legacy.setEncoding(null);
+legacy.setEncoding('latin1');
+const sink: PassThrough = legacy.pipe(new PassThrough(), { end: false });
+sink.end();
 legacy.destroy();
+pair.setEncoding('utf8');
+pair.end();
 
 const info = pty.diagnostics();
 const inUse: number | undefined = info.ptyPool?.inUse;

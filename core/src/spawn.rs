@@ -196,11 +196,24 @@ pub fn spawn(cmd: &Command) -> Result<Spawned> {
     tty: &tty,
     cwd: &cwd,
   };
-  let pid = if needs_fork(cmd) {
-    fork_on_tty(&req, cmd)?
-  } else {
-    sys::spawn_on_tty(&req)
-      .map_err(|errno| SysError::new(errno, "posix_spawn").with_path(program.to_string_lossy()))?
+  let pid = match start(&req, cmd, &program) {
+    // execvp's fallback, which node-pty gets for free: a file the kernel will not run (a
+    // script without a #! line) is run as `/bin/sh FILE ARGS...`. spawn-helper execs with
+    // execvp itself, so only the direct path needs it.
+    Err(e) if e.errno == Errno::ENOEXEC && cmd.helper.is_none() => {
+      let shell = c_string(BOURNE_SHELL, "file")?;
+      let argv: Vec<CString> = [shell.clone(), req.program.to_owned()]
+        .into_iter()
+        .chain(argv.iter().skip(1).cloned())
+        .collect();
+      let req = sys::SpawnRequest {
+        program: &shell,
+        argv: &argv,
+        ..req
+      };
+      start(&req, cmd, Path::new(BOURNE_SHELL))?
+    }
+    started => started?,
   };
 
   // Linux keeps buffered output readable on the master after the last slave closes and then
@@ -221,6 +234,19 @@ pub fn spawn(cmd: &Command) -> Result<Spawned> {
     child: Child { pid, pidfd },
     slave,
   })
+}
+
+/// What execvp runs a file with when the kernel returns ENOEXEC (glibc's `_PATH_BSHELL`).
+const BOURNE_SHELL: &str = "/bin/sh";
+
+/// Starts the child: posix_spawn, or the fork path (see `needs_fork`).
+fn start(req: &sys::SpawnRequest<'_>, cmd: &Command, program: &Path) -> Result<Pid> {
+  if needs_fork(cmd) {
+    fork_on_tty(req, cmd)
+  } else {
+    sys::spawn_on_tty(req)
+      .map_err(|errno| SysError::new(errno, "posix_spawn").with_path(program.to_string_lossy()))
+  }
 }
 
 /// Who the child becomes. As root, the supplementary groups are replaced too, or the child
@@ -325,6 +351,37 @@ mod tests {
     assert!(err.is_exec_failure());
   }
 
+  #[cfg(target_os = "linux")]
+  #[test]
+  fn a_script_without_a_shebang_runs_with_bin_sh_like_execvp() {
+    let _g = serial();
+    let dir = std::env::temp_dir().join(format!("npr-enoexec-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("script");
+    std::fs::write(&script, "echo \"$# [$1] $0\"; exit 5\n").unwrap();
+    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let path = script.to_string_lossy().into_owned();
+    let cmd = Command {
+      keep_slave: false,
+      ..Command::new(&path, &["one two"])
+    };
+    let (out, code) = run_to_end(spawn(&cmd).unwrap());
+    assert_eq!((out, code), (format!("1 [one two] {path}\r\n"), 5));
+
+    // The fork path (another user) falls back the same way; only root may take it. The
+    // script is ours, so its owner is our effective uid.
+    if std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(&script).unwrap()) == 0 {
+      let cmd = Command {
+        uid: Some(65534),
+        gid: Some(65534),
+        ..cmd
+      };
+      let (out, code) = run_to_end(spawn(&cmd).unwrap());
+      assert_eq!((out, code), (format!("1 [one two] {path}\r\n"), 5));
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+  }
+
   /// Reads the master until the child side is gone (EIO) and reaps the child.
   #[cfg(target_os = "linux")]
   fn run_to_end(s: Spawned) -> (String, i32) {
@@ -416,12 +473,14 @@ mod tests {
       rd.as_raw_fd()
     );
 
-    // An exec failure is the program's failure (exit code 1 in JS), with its real errno.
-    let junk = dir.join("not-a-program");
-    std::fs::write(&junk, [0u8, 1, 2, 3]).unwrap();
-    std::fs::set_permissions(&junk, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let err = spawn(&Command::new(junk.to_str().unwrap(), &[])).unwrap_err();
-    assert_eq!((err.errno, err.syscall), (Errno::ENOEXEC, "execve"));
+    // An exec failure is the program's failure (exit code 1 in JS), with its real errno: a
+    // script whose interpreter does not exist. (A file the kernel cannot run at all is run
+    // with /bin/sh, as execvp does.)
+    let orphan = dir.join("orphan-script");
+    std::fs::write(&orphan, "#!/nonexistent/interpreter\n").unwrap();
+    std::fs::set_permissions(&orphan, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let err = spawn(&Command::new(orphan.to_str().unwrap(), &[])).unwrap_err();
+    assert_eq!((err.errno, err.syscall), (Errno::ENOENT, "execve"));
     assert!(err.is_exec_failure());
     std::fs::remove_dir_all(&dir).unwrap();
   }
