@@ -2,23 +2,23 @@
 //! child is reaped and the master drained), run on Linux where it can be tested.
 
 use node_pty_rs_core::reactor::{Event, ExitStatus, Sink, Terminal};
-use node_pty_rs_core::spawn::{spawn, Command};
+use node_pty_rs_core::spawn::{spawn, SpawnOptions};
 use std::sync::mpsc::{channel, Receiver};
 use std::sync::Arc;
 use std::time::Duration;
 
 const HELPER: &str = env!("CARGO_BIN_EXE_spawn-helper");
 
-fn via_helper(file: &str, args: &[&str]) -> Command {
-  Command {
+fn via_helper(file: &str, args: &[&str]) -> SpawnOptions {
+  SpawnOptions {
     env: vec!["PATH=/usr/bin:/bin".into()],
     keep_slave: true,
     helper: Some(HELPER.into()),
-    ..Command::new(file, args)
+    ..SpawnOptions::new(file, args)
   }
 }
 
-fn run(cmd: &Command) -> (String, ExitStatus) {
+fn run(cmd: &SpawnOptions) -> (String, ExitStatus) {
   let (tx, rx) = channel();
   let term: Arc<Terminal> = Terminal::spawn(cmd, |_| {
     Ok::<Sink, ()>(Box::new(move |ev| match ev {

@@ -57,7 +57,7 @@ impl Terminal {
   /// Opens a pty, starts `cmd` on it and hands it to the reactor. `sink` builds the receiver of
   /// the terminal's events from its output accounting, before anything is opened or started.
   pub fn spawn<E>(
-    cmd: &spawn::Command,
+    cmd: &spawn::SpawnOptions,
     sink: impl FnOnce(Arc<InFlight>) -> std::result::Result<Sink, E>,
   ) -> std::result::Result<Arc<Terminal>, StartError<E>> {
     let (in_flight, sink) = Reactor::prepare(sink)?;

@@ -1,5 +1,5 @@
 use super::*;
-use crate::spawn::Command as Cmd;
+use crate::spawn::SpawnOptions as Cmd;
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
 use std::sync::Arc;
 

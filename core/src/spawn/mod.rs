@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 /// What to run and how; strings as node-pty receives them (env as `KEY=value`).
 #[derive(Debug, Clone)]
-pub struct Command {
+pub struct SpawnOptions {
   pub file: String,
   pub args: Vec<String>,
   pub env: Vec<String>,
@@ -34,13 +34,13 @@ pub struct Command {
   pub helper: Option<String>,
 }
 
-/// Whether the parent keeps its slave copy on this platform (see [`Command::keep_slave`]).
+/// Whether the parent keeps its slave copy on this platform (see [`SpawnOptions::keep_slave`]).
 pub const KEEP_SLAVE: bool = cfg!(target_os = "macos");
 
-impl Command {
+impl SpawnOptions {
   /// `file` with `args` in `/`, an empty environment, 80x24, UTF-8, this platform's defaults.
-  pub fn new(file: &str, args: &[&str]) -> Command {
-    Command {
+  pub fn new(file: &str, args: &[&str]) -> SpawnOptions {
+    SpawnOptions {
       file: file.into(),
       args: args.iter().map(|a| a.to_string()).collect(),
       env: Vec::new(),
@@ -82,7 +82,7 @@ pub const TEST_OLD_SYSTEM_ENV: &str = "NODE_PTY_RS_TEST_OLD_SYSTEM";
 /// Whether the spawn takes the fork path: for a different user or group, or where posix_spawn
 /// could not honour the cwd or keep the host's descriptors from the child (an older libc);
 /// never an ENOSYS reported as the program's failure.
-fn needs_fork(cmd: &Command) -> bool {
+fn needs_fork(cmd: &SpawnOptions) -> bool {
   #[cfg(target_os = "linux")]
   {
     let old = std::env::var_os(TEST_OLD_SYSTEM_ENV).is_some_and(|v| v == "1");
@@ -162,7 +162,7 @@ fn check_cwd(cwd: &str) -> Result<()> {
 
 /// Opens a pty and starts `cmd` on it. On any error every descriptor opened so far is
 /// closed (they are `OwnedFd`s dropped on the way out) and no child is left behind.
-pub fn spawn(cmd: &Command) -> Result<Spawned> {
+pub fn spawn(cmd: &SpawnOptions) -> Result<Spawned> {
   check_cwd(&cmd.cwd)?;
   let program = resolve_program(&cmd.file, &cmd.env, Path::new(&cmd.cwd))?;
   let program_c = c_string(&program.to_string_lossy(), "file")?;
@@ -240,7 +240,7 @@ pub fn spawn(cmd: &Command) -> Result<Spawned> {
 const BOURNE_SHELL: &str = "/bin/sh";
 
 /// Starts the child: posix_spawn, or the fork path (see `needs_fork`).
-fn start(req: &sys::SpawnRequest<'_>, cmd: &Command, program: &Path) -> Result<Pid> {
+fn start(req: &sys::SpawnRequest<'_>, cmd: &SpawnOptions, program: &Path) -> Result<Pid> {
   if needs_fork(cmd) {
     fork_on_tty(req, cmd)
   } else {
@@ -253,7 +253,7 @@ fn start(req: &sys::SpawnRequest<'_>, cmd: &Command, program: &Path) -> Result<P
 /// would keep the host's (root's 0, adm, disk…): by the user's own groups when `uid` names a
 /// known user (as `login` and `su` do), else by `gid` alone, else by none.
 #[cfg(target_os = "linux")]
-fn credentials(cmd: &Command) -> sys::Credentials {
+fn credentials(cmd: &SpawnOptions) -> sys::Credentials {
   use nix::unistd::{Gid, Uid, User};
   let mut ids = sys::Credentials {
     uid: cmd.uid,
@@ -280,7 +280,7 @@ fn credentials(cmd: &Command) -> sys::Credentials {
 
 /// The fork path: for a different user or group, or a libc without addchdir_np/addclosefrom_np.
 #[cfg(target_os = "linux")]
-fn fork_on_tty(req: &sys::SpawnRequest<'_>, cmd: &Command) -> Result<Pid> {
+fn fork_on_tty(req: &sys::SpawnRequest<'_>, cmd: &SpawnOptions) -> Result<Pid> {
   sys::fork_on_tty(req, &credentials(cmd)).map_err(|e| {
     let err = SysError::new(e.errno, e.step.syscall());
     match e.step {
@@ -294,7 +294,7 @@ fn fork_on_tty(req: &sys::SpawnRequest<'_>, cmd: &Command) -> Result<Pid> {
 /// Changing user needs a fork path; it is written for Linux only. (node-pty ignores uid/gid
 /// on macOS; here the caller learns it instead.)
 #[cfg(not(target_os = "linux"))]
-fn fork_on_tty(_req: &sys::SpawnRequest<'_>, _cmd: &Command) -> Result<Pid> {
+fn fork_on_tty(_req: &sys::SpawnRequest<'_>, _cmd: &SpawnOptions) -> Result<Pid> {
   Err(SysError::new(Errno::ENOTSUP, "fork"))
 }
 

@@ -38,9 +38,9 @@ fn non_executable_match_is_eacces() {
 #[test]
 fn bad_cwd_is_reported_as_chdir_with_its_path() {
   let _g = serial();
-  let cmd = Command {
+  let cmd = SpawnOptions {
     cwd: "/nonexistent/dir".into(),
-    ..Command::new("/bin/true", &[])
+    ..SpawnOptions::new("/bin/true", &[])
   };
   let err = spawn(&cmd).unwrap_err();
   assert_eq!((err.errno, err.syscall), (Errno::ENOENT, "chdir"));
@@ -58,9 +58,9 @@ fn a_script_without_a_shebang_runs_with_bin_sh_like_execvp() {
   std::fs::write(&script, "echo \"$# [$1] $0\"; exit 5\n").unwrap();
   std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
   let path = script.to_string_lossy().into_owned();
-  let cmd = Command {
+  let cmd = SpawnOptions {
     keep_slave: false,
-    ..Command::new(&path, &["one two"])
+    ..SpawnOptions::new(&path, &["one two"])
   };
   let (out, code) = run_to_end(spawn(&cmd).unwrap());
   assert_eq!((out, code), (format!("1 [one two] {path}\r\n"), 5));
@@ -68,7 +68,7 @@ fn a_script_without_a_shebang_runs_with_bin_sh_like_execvp() {
   // The fork path (another user) falls back the same way; only root may take it. The
   // script is ours, so its owner is our effective uid.
   if std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(&script).unwrap()) == 0 {
-    let cmd = Command {
+    let cmd = SpawnOptions {
       uid: Some(65534),
       gid: Some(65534),
       ..cmd
@@ -137,10 +137,10 @@ fn old_system_fallback() {
   let dir = std::env::temp_dir().join(format!("npr-old-cwd-{}", std::process::id()));
   std::fs::create_dir_all(&dir).unwrap();
   let dir = dir.canonicalize().unwrap();
-  let cmd = Command {
+  let cmd = SpawnOptions {
     env: path.clone(),
     cwd: dir.to_string_lossy().into_owned(),
-    ..Command::new("pwd", &[])
+    ..SpawnOptions::new("pwd", &[])
   };
   let (out, code) = run_to_end(spawn(&cmd).unwrap());
   assert_eq!((out.trim_end(), code), (dir.to_str().unwrap(), 0));
@@ -154,9 +154,9 @@ fn old_system_fallback() {
     "the test needs an inheritable descriptor"
   );
   let inode = nix::sys::stat::fstat(&rd).unwrap().st_ino;
-  let cmd = Command {
+  let cmd = SpawnOptions {
     env: path.clone(),
-    ..Command::new("ls", &["-l", "/proc/self/fd/"])
+    ..SpawnOptions::new("ls", &["-l", "/proc/self/fd/"])
   };
   let (out, code) = run_to_end(spawn(&cmd).unwrap());
   assert_eq!(code, 0, "{out}");
@@ -176,7 +176,7 @@ fn old_system_fallback() {
   let orphan = dir.join("orphan-script");
   std::fs::write(&orphan, "#!/nonexistent/interpreter\n").unwrap();
   std::fs::set_permissions(&orphan, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-  let err = spawn(&Command::new(orphan.to_str().unwrap(), &[])).unwrap_err();
+  let err = spawn(&SpawnOptions::new(orphan.to_str().unwrap(), &[])).unwrap_err();
   assert_eq!((err.errno, err.syscall), (Errno::ENOENT, "execve"));
   assert!(err.is_exec_failure());
   std::fs::remove_dir_all(&dir).unwrap();
@@ -194,9 +194,9 @@ fn the_fork_path_resets_signals_and_restores_the_hosts_mask() {
   usr1.add(Signal::SIGUSR1);
   usr1.thread_block().unwrap();
   let host_mask = SigSet::thread_get_mask().unwrap();
-  let cmd = Command {
+  let cmd = SpawnOptions {
     uid: Some(nix::unistd::getuid().as_raw()),
-    ..Command::new("/bin/grep", &["-E", "^Sig(Blk|Ign)", "/proc/self/status"])
+    ..SpawnOptions::new("/bin/grep", &["-E", "^Sig(Blk|Ign)", "/proc/self/status"])
   };
   let (out, _) = run_to_end(spawn(&cmd).unwrap());
   assert_eq!(SigSet::thread_get_mask().unwrap(), host_mask);
@@ -211,6 +211,6 @@ fn the_fork_path_resets_signals_and_restores_the_hosts_mask() {
 #[test]
 fn nul_in_an_argument_is_einval() {
   let _g = serial();
-  let cmd = Command::new("/bin/true", &["a\0b"]);
+  let cmd = SpawnOptions::new("/bin/true", &["a\0b"]);
   assert_eq!(spawn(&cmd).unwrap_err().errno, Errno::EINVAL);
 }
