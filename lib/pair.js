@@ -1,13 +1,12 @@
 'use strict';
 
-const { EventEmitter } = require('events');
 const { Duplex } = require('stream');
 const native = require('./native');
-const { EventSource } = require('./events');
 const { call } = require('./errors');
 const liveness = require('./liveness');
 const registry = require('./registry');
-const { normalizeOpen, normalizeResize, encodingOf } = require('./options');
+const { normalizeOpen, encodingOf } = require('./options');
+const { TerminalBase } = require('./terminal-base');
 const { toBytes } = require('./input');
 
 /**
@@ -70,17 +69,13 @@ class PtyEnd extends Duplex {
 }
 
 /**
- * node-pty's `open()`: a pty pair without a process. Bytes written to `master` are read on
+ * node-pty's `open()`: a pty pair without a process (so `onExit` never fires). Bytes written to `master` are read on
  * `slave` and the other way round, through the line discipline (echo, CR/NL translation…).
  */
-class PairTerminal extends EventEmitter {
+class PairTerminal extends TerminalBase {
   constructor(opt) {
-    super();
     const o = normalizeOpen(opt);
-    this._onData = new EventSource();
-    this._onExit = new EventSource();
-    this._cols = o.cols;
-    this._rows = o.rows;
+    super(o.cols, o.rows);
     this.handleFlowControl = false;
     this.master = new PtyEnd();
     this.slave = new PtyEnd();
@@ -89,12 +84,9 @@ class PairTerminal extends EventEmitter {
     );
     this.master._attach(master);
     this.slave._attach(slave);
-    this._masterHandle = master;
-    this._slaveHandle = slave;
-    this._spawnedAt = registry.callerStack();
-    this._started = Date.now();
+    this._masterNative = master;
+    this._slaveNative = slave;
     this._ptsName = master.ptsName;
-    this._fd = master.fd;
     if (o.encoding !== null) {
       this.master.setEncoding(o.encoding);
       this.slave.setEncoding(o.encoding);
@@ -124,30 +116,28 @@ class PairTerminal extends EventEmitter {
     }
   }
 
-  /** What diagnostics() and leaks() report about this pair. */
-  _describe() {
-    const ends = [this._masterHandle, this._slaveHandle];
+  /** This pair's part of what diagnostics() and leaks() report. */
+  _report() {
+    const ends = [this._masterNative, this._slaveNative];
     return {
       pid: null,
-      ptsName: this._ptsName,
       file: '(open)',
       args: [],
-      ageMs: Date.now() - this._started,
       bytesIn: this.master.bytesWritten || 0,
       bytesOut: this.master.bytesRead || 0,
       paused: this.master.isPaused(),
       descriptors: ends.map((h) => h.fd).filter((fd) => fd >= 0),
-      spawnedAt: this._spawnedAt,
     };
   }
 
-  get onData() {
-    return this._onData.event;
+  /** The master end's handle until it is destroyed. */
+  _masterHandle() {
+    return this.master.destroyed ? null : this._masterNative;
   }
 
-  /** There is no process: this never fires. */
-  get onExit() {
-    return this._onExit.event;
+  /** There is no program: node-pty reports this process's own name. */
+  _defaultProcess() {
+    return process.argv[0] || 'node';
   }
 
   /** node-pty reports `null`: there is no process. */
@@ -155,40 +145,10 @@ class PairTerminal extends EventEmitter {
     return null;
   }
 
-  get cols() {
-    return this._cols;
-  }
-
-  get rows() {
-    return this._rows;
-  }
-
-  get ptsName() {
-    return this._ptsName;
-  }
-
-  get fd() {
-    return this.master.destroyed ? -1 : this._fd;
-  }
-
-  get process() {
-    const fg = this.master.destroyed ? null : this._masterHandle.foreground();
-    return (fg && fg.name) || process.argv[0] || 'node';
-  }
-
   write(data) {
     if (!this.master.destroyed) this.master.write(typeof data === 'string' ? data : toBytes(data));
   }
 
-  resize(cols, rows, pixelSize) {
-    const size = normalizeResize(cols, rows, pixelSize);
-    if (this.master.destroyed) return;
-    call(() => this._masterHandle.resize(size.cols, size.rows, size.width, size.height));
-    this._cols = size.cols;
-    this._rows = size.rows;
-  }
-
-  clear() {}
 
   /** As node-pty (net.Socket#end on the master): writes `data` if given; the pair stays open. */
   end(data) {

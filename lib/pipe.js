@@ -53,7 +53,7 @@ function pipe(source, dest, options) {
   dest.on('error', failed);
   dest.emit('pipe', source);
   // Already exited: as a stream that has ended, dest is ended at once.
-  if (source._exited) process.nextTick(finished);
+  if (source._hasExited()) process.nextTick(finished);
   return dest;
 }
 

@@ -1,6 +1,5 @@
 'use strict';
 
-const { EventEmitter } = require('events');
 const { StringDecoder } = require('string_decoder');
 const { constants } = require('os');
 const native = require('./native');
@@ -8,7 +7,8 @@ const { EventSource } = require('./events');
 const liveness = require('./liveness');
 const { fromNative, call, unknownSignal } = require('./errors');
 const registry = require('./registry');
-const { normalizeSpawn, normalizeResize, encodingOf } = require('./options');
+const { normalizeSpawn, encodingOf } = require('./options');
+const { TerminalBase } = require('./terminal-base');
 const { toBytes } = require('./input');
 const { pipe } = require('./pipe');
 const { checkPool } = require('./pool-warning');
@@ -46,15 +46,25 @@ function signalNumber(signal) {
   return null;
 }
 
+// Where a terminal is in its life. The program's exit and destroy() come in either order:
+//   running --destroy()--> destroyed --exit--> closed
+//   running --exit--> exited --destroy()--> closed
+// From spawn to exit the terminal holds the event loop open (lib/liveness.js). Whether output
+// is held back (pause()) is separate: `_paused`.
+const RUNNING = 'running';
+const DESTROYED = 'destroyed';
+const EXITED = 'exited';
+const CLOSED = 'closed';
+
 /**
  * A terminal running one program: node-pty's UnixTerminal. Output arrives on `onData` (and
  * the legacy `'data'` event) in order, and `onExit` fires once, after the last byte the
  * program wrote.
  */
-class Terminal extends EventEmitter {
+class Terminal extends TerminalBase {
   constructor(file, args, opt) {
-    super();
     const o = normalizeSpawn(file, args, opt);
+    super(o.request.cols, o.request.rows);
     // macOS cannot give the child its controlling terminal through posix_spawn alone; the
     // helper does it (see core/src/bin/spawn-helper.rs); it ships in node-pty-rs-darwin-<arch>.
     if (process.platform === 'darwin') o.request.helper = spawnHelper();
@@ -62,17 +72,11 @@ class Terminal extends EventEmitter {
     if (o.uid !== undefined && o.uid !== process.getuid()) o.request.uid = o.uid;
     if (o.gid !== undefined && o.gid !== process.getgid()) o.request.gid = o.gid;
 
-    this._onData = new EventSource();
-    this._onExit = new EventSource();
     this._onDrain = new EventSource();
     this._file = o.file;
     this._args = o.request.args;
-    this._spawnedAt = registry.callerStack();
-    this._started = Date.now();
     this._bytesIn = 0;
     this._bytesOut = 0;
-    this._cols = o.request.cols;
-    this._rows = o.request.rows;
     this._encoding = o.encoding;
     this._decoder = o.encoding === null ? null : new StringDecoder(o.encoding);
     this.handleFlowControl = o.handleFlowControl;
@@ -80,12 +84,9 @@ class Terminal extends EventEmitter {
     this._flowControlResume = o.flowControlResume;
     this._paused = false;
     this._pending = [];
-    this._exited = false;
-    this._destroyed = false;
-    this._holding = true;
+    this._state = RUNNING;
     this._native = null;
     this._pid = undefined;
-    this._ptsName = undefined;
 
     liveness.hold();
     try {
@@ -104,21 +105,27 @@ class Terminal extends EventEmitter {
     checkPool();
   }
 
-  /** What diagnostics() and leaks() report about this terminal. */
-  _describe() {
+  /** This terminal's part of what diagnostics() and leaks() report. */
+  _report() {
     const descriptors = this._native ? [this._native.fd, this._native.pidfd].filter((fd) => fd >= 0) : [];
     return {
       pid: this._pid,
-      ptsName: this._ptsName,
       file: this._file,
       args: this._args,
-      ageMs: Date.now() - this._started,
       bytesIn: this._bytesIn,
       bytesOut: this._bytesOut,
       paused: this._paused,
       descriptors,
-      spawnedAt: this._spawnedAt,
     };
+  }
+
+  /** The master while the terminal runs (for the base class's process and resize). */
+  _masterHandle() {
+    return this._live() ? this._native : null;
+  }
+
+  _defaultProcess() {
+    return this._file;
   }
 
   /**
@@ -129,7 +136,7 @@ class Terminal extends EventEmitter {
     // Through _onNative, like real output and exit: dropped after destroy(), held while paused.
     setImmediate(() => {
       this._onNative(Buffer.from(`${err.message}\r\n`));
-      if (this.listenerCount('error') > 0 && !this._destroyed) this.emit('error', err);
+      if (this.listenerCount('error') > 0 && !this._isDestroyed()) this.emit('error', err);
       this._onNative({ exitCode: 1, signal: 0, error: err });
     });
   }
@@ -139,7 +146,7 @@ class Terminal extends EventEmitter {
       this._drained();
       return;
     }
-    if (Buffer.isBuffer(ev) && this._destroyed) return;
+    if (Buffer.isBuffer(ev) && this._isDestroyed()) return;
     if (this._paused) {
       this._pending.push(ev);
       return;
@@ -159,7 +166,7 @@ class Terminal extends EventEmitter {
 
   /** Input queued by write() has all been taken by the pty; not held back by pause(). */
   _drained() {
-    if (this._exited || this._destroyed) return;
+    if (this._state !== RUNNING) return;
     this._onDrain.fire();
     this.emit('drain');
   }
@@ -170,9 +177,10 @@ class Terminal extends EventEmitter {
   }
 
   _finish(exit) {
-    if (this._exited) return;
-    this._exited = true;
-    if (this._decoder && !this._destroyed) {
+    if (this._hasExited()) return;
+    const destroyed = this._isDestroyed();
+    this._state = destroyed ? CLOSED : EXITED;
+    if (this._decoder && !destroyed) {
       const tail = this._decoder.end();
       if (tail.length > 0) this._emitData(tail);
     }
@@ -180,7 +188,7 @@ class Terminal extends EventEmitter {
     // A background job may still hold the pty open after the exit; its output is still
     // delivered, and the library still holds the master until it ends or destroy() is called.
     if (this._native && this._native.fd >= 0) registry.linger(this);
-    this._letGo();
+    liveness.release();
     const event = { exitCode: exit.exitCode, signal: exit.signal };
     if (exit.error) event.error = exit.error;
     this._exitEvent = event;
@@ -189,20 +197,18 @@ class Terminal extends EventEmitter {
     this.emit('exit', event.exitCode, event.signal);
   }
 
-  _letGo() {
-    if (this._holding) {
-      this._holding = false;
-      liveness.release();
-    }
+  /** Whether the exit has been reported. */
+  _hasExited() {
+    return this._state === EXITED || this._state === CLOSED;
   }
 
-  /** @returns {import('../index').IEvent<string | Buffer>} */
-  get onData() {
-    return this._onData.event;
+  _isDestroyed() {
+    return this._state === DESTROYED || this._state === CLOSED;
   }
 
-  get onExit() {
-    return this._onExit.event;
+  /** Running, with a program: what write, resize, pause and the queries act on. */
+  _live() {
+    return this._state === RUNNING && this._native !== null;
   }
 
   /** Fires when input queued by write() has all been taken by the pty (writableLength is 0 again). */
@@ -219,26 +225,9 @@ class Terminal extends EventEmitter {
     return this._pid;
   }
 
-  get cols() {
-    return this._cols;
-  }
-
-  get rows() {
-    return this._rows;
-  }
-
   /** The master's descriptor number (owned by the library: do not close it), or -1. */
   get fd() {
     return this._native ? this._native.fd : -1;
-  }
-
-  get ptsName() {
-    return this._ptsName;
-  }
-
-  get process() {
-    const fg = this.foreground;
-    return (fg && fg.name) || this._file;
   }
 
   /**
@@ -283,7 +272,7 @@ class Terminal extends EventEmitter {
    */
   async [asyncDispose]() {
     const exited = this.exited;
-    if (!this._exited) {
+    if (!this._hasExited()) {
       this.killSession('SIGHUP');
       let timer;
       const grace = new Promise((resolve) => {
@@ -304,10 +293,6 @@ class Terminal extends EventEmitter {
     return outputIterator(this);
   }
 
-  _live() {
-    return this._native !== null && !this._exited && !this._destroyed;
-  }
-
   write(data) {
     if (this.handleFlowControl) {
       if (data === this._flowControlPause) {
@@ -325,17 +310,6 @@ class Terminal extends EventEmitter {
       this._native.write(bytes);
     }
   }
-
-  resize(cols, rows, pixelSize) {
-    const size = normalizeResize(cols, rows, pixelSize);
-    if (!this._live()) return;
-    call(() => this._native.resize(size.cols, size.rows, size.width, size.height));
-    this._cols = size.cols;
-    this._rows = size.rows;
-  }
-
-  /** Clears the pty's internal representation of its buffer: a no-op on unix, as in node-pty. */
-  clear() {}
 
   /**
    * node-pty's `end(data)` (net.Socket#end on its master): writes `data` if given. The terminal
@@ -370,7 +344,7 @@ class Terminal extends EventEmitter {
   kill(signal) {
     const number = signalNumber(signal);
     if (number === null) return;
-    if (this._native && !this._exited) call(() => this._native.kill(number));
+    if (this._native && !this._hasExited()) call(() => this._native.kill(number));
   }
 
   /** Stops reading: nothing more is delivered, and the program blocks once the kernel's buffer is full. */
@@ -395,8 +369,8 @@ class Terminal extends EventEmitter {
    */
   destroy() {
     if (this._native) this._native.destroy();
-    if (this._destroyed) return;
-    this._destroyed = true;
+    if (this._isDestroyed()) return;
+    this._state = this._state === EXITED ? CLOSED : DESTROYED;
     registry.untrack(this);
     this._pending = this._pending.filter((ev) => !Buffer.isBuffer(ev));
     if (this._paused) {
