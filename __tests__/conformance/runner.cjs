@@ -78,9 +78,9 @@ function guard(promise, ms, what) {
   return Promise.race([promise, expired]).finally(() => clearTimeout(timer));
 }
 
-/** The registered cases, one a line (`skip NAME: REASON` for those this runtime cannot run). */
+/** The registered cases, one a line (`skip NAME; reason: WHY` for those this runtime cannot run). */
 function list() {
-  for (const t of tests) console.log(t.skip ? `skip ${t.name}: ${t.skip}` : `case ${t.name}`);
+  for (const t of tests) console.log(t.skip ? `skip ${t.name}; reason: ${t.skip}` : `case ${t.name}`);
   console.log(`${tests.length} cases`);
 }
 
@@ -92,7 +92,7 @@ async function run({ header } = {}) {
   for (const t of tests) {
     if (t.skip) {
       skipped++;
-      console.log(`skip ${t.name}: ${t.skip}`);
+      console.log(`skip ${t.name}; reason: ${t.skip}`);
       continue;
     }
     try {

@@ -165,6 +165,51 @@ test('spawn: a missing program exits with code 1 and error.code ENOENT', async (
   assert.equal(r.exit.error && r.exit.error.code, 'ENOENT');
 });
 
+test('spawn: process names the foreground program', async () => {
+  const term = pty.spawn('/bin/sh', ['-c', 'echo up; exec sleep 30'], {});
+  const exited = exitOf(term);
+  await waitForText(term, 'up');
+  await until(() => term.process === 'sleep', `process to be "sleep" (it is ${JSON.stringify(term.process)})`);
+  term.kill('SIGKILL');
+  await exited;
+});
+
+if (typeof process.getuid === 'function' && process.getuid() === 0) {
+  test('spawn: uid and gid (the fork path) reach the program', async () => {
+    const r = await collect('/bin/sh', ['-c', 'id -u; id -g'], { uid: 65534, gid: 65534, cwd: '/' });
+    assert.equal(r.output.toString(), '65534\r\n65534\r\n');
+    assert.deepEqual(r.exit, { exitCode: 0, signal: 0 });
+  });
+} else {
+  skip('spawn: uid and gid (the fork path) reach the program', 'changing user needs root, and this is not root');
+}
+
+test('spawn: a terminal in a worker thread delivers every byte and its exit; the worker ends', async () => {
+  const { Worker } = require('worker_threads');
+  const expected = pattern(100 * KiB);
+  const file = fileWith('worker', expected);
+  const worker = new Worker(
+    `
+    const pty = require(${JSON.stringify(require.resolve('../..'))});
+    const { parentPort } = require('worker_threads');
+    const term = pty.spawn('/bin/sh', ['-c', 'cat "$0"; exit 4', ${JSON.stringify(file)}], { encoding: null });
+    const chunks = [];
+    term.onData((d) => chunks.push(d));
+    term.onExit((e) => parentPort.postMessage({ output: Buffer.concat(chunks).toString('latin1'), exit: e }));
+  `,
+    { eval: true }
+  );
+  const message = new Promise((resolve) => worker.once('message', resolve));
+  const ended = new Promise((resolve, reject) => {
+    worker.once('exit', resolve);
+    worker.once('error', reject);
+  });
+  const { output, exit } = await guard(message, 30000, 'the worker to report');
+  assert.bytesEqual(Buffer.from(output, 'latin1'), expected);
+  assert.deepEqual({ exitCode: exit.exitCode, signal: exit.signal }, { exitCode: 4, signal: 0 });
+  assert.equal(await guard(ended, 30000, 'the worker to end by itself'), 0, 'the worker exit code');
+});
+
 // ---- output: complete, in order, before the exit ------------------------------------------
 
 for (const size of [0, 1, 4095, 64 * KiB, MiB]) {
@@ -437,6 +482,42 @@ for (const [mode, expected] of [
     assert.equal(out, expected);
   });
 }
+
+/** Processes whose command line contains `marker`, from /proc. */
+function processesWith(marker) {
+  const found = [];
+  for (const pid of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes(marker)) found.push(Number(pid));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+withProcfs('workers terminated mid-stream: no crash, the host ends by itself, none of their programs survive', async () => {
+  const marker = `pty-conformance-${process.pid}-${Date.now()}`;
+  const [file, args] = runtime.command(path.join(__dirname, 'fixtures', 'ends-by-itself.cjs'), [`workers-terminated:${marker}`]);
+  const child = spawnProcess(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  const ended = new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  let result;
+  try {
+    result = await guard(ended, 60000, `${runtime.current().name} to end by itself`);
+  } catch (e) {
+    process.kill(child.pid, 'SIGKILL');
+    throw e;
+  }
+  assert.deepEqual(result, { code: 0, signal: null }, `exit status; stderr: ${err}`);
+  assert.equal(out, 'main thread still running\n');
+  // Their masters are closed, so the programs get SIGHUP (or EIO); they may take a moment to go.
+  await until(() => processesWith(marker).length === 0, `the programs to end (left: ${processesWith(marker)})`);
+});
 
 // ---- the report ----------------------------------------------------------------------------
 
