@@ -3,6 +3,9 @@
 // A test runner small enough to behave the same under Node, Bun and Deno (jest runs under Node
 // only). Tests run one after another; the closing line is `N passed, M failed, K skipped`.
 
+const process = require('process');
+const { Buffer } = require('buffer');
+
 const tests = [];
 
 /** Registers a test. `fn` may return a Promise. */
@@ -84,11 +87,24 @@ function list() {
   console.log(`${tests.length} cases`);
 }
 
+/**
+ * Runs the cases in order and prints the closing line. An exception thrown outside a case's
+ * own promise chain (an event handler, a timer) fails the case that is running, or is counted
+ * as one more failure when no case is; the run always reaches its closing line.
+ */
 async function run({ header } = {}) {
   if (header) console.log(header);
   let passed = 0;
   let failed = 0;
   let skipped = 0;
+  let crash = null; // rejects the running case
+  const stray = [];
+  const onError = (err) => {
+    if (crash) crash(err);
+    else stray.push(err);
+  };
+  process.on('uncaughtException', onError);
+  process.on('unhandledRejection', onError);
   for (const t of tests) {
     if (t.skip) {
       skipped++;
@@ -96,17 +112,28 @@ async function run({ header } = {}) {
       continue;
     }
     try {
-      await guard(Promise.resolve().then(t.fn), 60000, `the case "${t.name}"`);
+      const crashed = new Promise((_, reject) => (crash = reject));
+      await guard(Promise.race([Promise.resolve().then(t.fn), crashed]), 60000, `the case "${t.name}"`);
       passed++;
       console.log(`ok   ${t.name}`);
     } catch (err) {
       failed++;
-      const detail = err instanceof AssertionError ? err.message : (err && err.stack) || String(err);
-      console.log(`FAIL ${t.name}\n     ${String(detail).split('\n').join('\n     ')}`);
+      console.log(`FAIL ${t.name}\n     ${describe(err)}`);
+    } finally {
+      crash = null;
     }
+  }
+  for (const err of stray) {
+    failed++;
+    console.log(`FAIL an error outside any case\n     ${describe(err)}`);
   }
   console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
   return failed;
+}
+
+function describe(err) {
+  const detail = err instanceof AssertionError ? err.message : (err && err.stack) || String(err);
+  return String(detail).split('\n').join('\n     ');
 }
 
 module.exports = { test, skip, assert, guard, run, list };

@@ -526,13 +526,15 @@ if (process.argv.includes('--list')) {
   list();
   fs.rmSync(scratch, { recursive: true, force: true });
 } else {
-  run({ header: `conformance: ${here.name} ${here.version} (${process.platform} ${process.arch})` })
-    .then((failed) => {
+  run({ header: `conformance: ${here.name} ${here.version} (${process.platform} ${process.arch})` }).then(
+    (failed) => {
       fs.rmSync(scratch, { recursive: true, force: true });
-      process.exitCode = failed > 0 ? 1 : 0;
-    })
-    .catch((err) => {
+      // Exits at once: a failed case may have left a program or a guard timer behind.
+      process.exit(failed > 0 ? 1 : 0);
+    },
+    (err) => {
       console.error(err);
-      process.exitCode = 1;
-    });
+      process.exit(1);
+    }
+  );
 }
