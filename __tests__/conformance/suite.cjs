@@ -299,7 +299,11 @@ test('write: 64 KiB of every byte value round-trip through a raw pty unchanged',
 
 test('write: 4 MiB to a program that reads only later: writableLength > 0, then one drain and 0', async () => {
   const total = 4 * MiB;
-  const term = pty.spawn('/bin/sh', ['-c', `stty raw -echo; echo ready; sleep 0.5; head -c ${total} | wc -c`], {});
+  // The program starts reading when told (a file appears), not after a delay: on a busy machine
+  // a delay could run out before the writes below.
+  const go = path.join(scratch, 'go');
+  const script = `stty raw -echo; echo ready; while [ ! -e "$0" ]; do sleep 0.05; done; head -c ${total} | wc -c`;
+  const term = pty.spawn('/bin/sh', ['-c', script, go], {});
   const exited = exitOf(term);
   await waitForText(term, 'ready');
   assert.equal(term.writableLength, 0);
@@ -311,6 +315,8 @@ test('write: 4 MiB to a program that reads only later: writableLength > 0, then 
   // The pty takes a few KiB at most: the rest waits in the library.
   assert.ok(term.writableLength > 3 * MiB, `writableLength ${term.writableLength} after 4 MiB`);
   assert.ok(term.writableLength <= total, `writableLength ${term.writableLength} after 4 MiB`);
+  assert.deepEqual(drains, [], 'drain events before the program read anything');
+  fs.writeFileSync(go, '');
   await counted;
   assert.deepEqual(drains, [
     ['onDrain', 0],
