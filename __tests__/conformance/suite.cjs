@@ -19,6 +19,7 @@ const { spawn: spawnProcess } = require('child_process');
 const pty = require('../..');
 const { test, skip, assert, guard, run, list } = require('./runner.cjs');
 const runtime = require('./runtime.cjs');
+const members = require('./members.cjs');
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -460,6 +461,107 @@ withProcfs('descriptors: none left after 100 spawns (count back to the baseline)
   }
   assert.deepEqual(ptyFds(), baseline.filter((d) => /-> \/dev\/(ptmx|pts\/)/.test(d)));
   assert.deepEqual(pty.leaks(), { terminals: [], descriptors: [] });
+});
+
+// ---- members beyond node-pty (issue 13) ----------------------------------------------------
+
+const lacking = members.missing(pty);
+/** A case for a member this build of the library may not have yet: skipped, saying so. */
+function member(name, fn) {
+  const { test: title, procfs: readsProc, symbol } = members.MEMBERS[name];
+  if (symbol && typeof Symbol[symbol] !== 'symbol') skip(title, `this runtime has no Symbol.${symbol}`);
+  else if (lacking.includes(name)) skip(title, `this build of the library has no ${name}`);
+  else if (readsProc) withProcfs(title, fn);
+  else test(title, fn);
+}
+
+/** Whether a process is alive (a zombie is not), from /proc. */
+function alive(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+member('foreground', async () => {
+  const term = pty.spawn('/bin/sh', ['-c', 'cd /tmp && exec sleep 30'], {});
+  const exited = exitOf(term);
+  await until(() => term.foreground && term.foreground.name === 'sleep', 'sleep in the foreground');
+  const { pid, name, cwd } = term.foreground;
+  assert.deepEqual({ pid, name, cwd }, { pid: term.pid, name: 'sleep', cwd: fs.realpathSync('/tmp') });
+  term.kill('SIGKILL');
+  await exited;
+  assert.equal(term.foreground, undefined, 'foreground after the exit');
+});
+
+member('killSession', async () => {
+  const term = pty.spawn('/bin/sh', ['-c', 'sleep 30 & echo "job $!"; wait'], {});
+  const exited = exitOf(term);
+  const seen = await waitForText(term, '\r\n');
+  const job = Number(/job (\d+)/.exec(seen)[1]);
+  assert.ok(alive(job), `the job ${job} runs`);
+  term.killSession();
+  const exit = await exited;
+  assert.equal(exit.signal, 1, 'the shell got SIGHUP');
+  await until(() => !alive(job), `the job ${job} to end`);
+});
+
+member('exited', async () => {
+  const term = pty.spawn('/bin/sh', ['-c', 'exit 7'], {});
+  const fromEvent = new Promise((resolve) => term.onExit(resolve));
+  const [a, b] = await guard(Promise.all([term.exited, fromEvent]), 30000, 'the exit');
+  assert.deepEqual({ exitCode: a.exitCode, signal: a.signal }, { exitCode: 7, signal: 0 });
+  assert.deepEqual(a, b);
+  assert.equal(await term.exited, a, 'the same event, every time');
+});
+
+member('asyncDispose', async () => {
+  // A program that exits on SIGHUP, and one that ignores it (ignored signals stay so across exec).
+  for (const [script, signal] of [
+    ['echo up; exec sleep 30', 1],
+    ['trap "" HUP; echo up; exec sleep 30', 9],
+  ]) {
+    const term = pty.spawn('/bin/sh', ['-c', script], {});
+    const events = [];
+    term.onExit((e) => events.push(e));
+    await waitForText(term, 'up');
+    await guard(term[Symbol.asyncDispose](), 30000, 'asyncDispose to resolve');
+    assert.equal(events.length, 1, `${script}: exit events when asyncDispose resolved`);
+    assert.equal(events[0].signal, signal, script);
+    assert.ok(!alive(term.pid), `${script}: the program is gone`);
+  }
+});
+
+member('dispose', async () => {
+  const before = ptyFds();
+  const term = pty.spawn('sleep', ['30'], {});
+  const exited = exitOf(term);
+  term[Symbol.dispose]();
+  assert.deepEqual(ptyFds(), before, 'pty descriptors right after Symbol.dispose');
+  assert.equal((await exited).signal, 1);
+});
+
+member('asyncIterator', async () => {
+  const expected = pattern(MiB);
+  const file = fileWith('iterated', expected);
+  const term = pty.spawn('cat', [file], { encoding: null });
+  let exitedFirst = false;
+  term.onExit(() => (exitedFirst = true));
+  const chunks = [];
+  await guard(
+    (async () => {
+      for await (const chunk of term) {
+        chunks.push(Buffer.from(chunk));
+        await delay(1); // a slow consumer: the terminal must wait for it, not drop or pile up
+      }
+    })(),
+    60000,
+    'the loop to end'
+  );
+  assert.bytesEqual(Buffer.concat(chunks), expected);
+  assert.ok(exitedFirst, 'the loop ended before the exit');
 });
 
 // ---- the process ends by itself ------------------------------------------------------------
