@@ -614,17 +614,30 @@ withProcfs('workers terminated mid-stream: no crash, the host ends by itself, no
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (err += d));
   const ended = new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
-  let result;
   try {
-    result = await guard(ended, 60000, `${runtime.current().name} to end by itself`);
-  } catch (e) {
-    process.kill(child.pid, 'SIGKILL');
-    throw e;
+    let result;
+    try {
+      result = await guard(ended, 40000, `${runtime.current().name} to end by itself`);
+    } catch (e) {
+      process.kill(child.pid, 'SIGKILL');
+      throw e;
+    }
+    assert.deepEqual(result, { code: 0, signal: null }, `exit status; stderr: ${err}`);
+    assert.equal(out, 'main thread still running\n');
+    // Their masters are closed, so the programs get SIGHUP (or EIO); they may take a moment to go.
+    await until(() => processesWith(marker).length === 0, 'the programs to end');
+  } finally {
+    // Whatever the outcome, nothing of this case stays behind (ended by pid).
+    const left = processesWith(marker);
+    for (const pid of left) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // ended meanwhile
+      }
+    }
+    if (left.length > 0) console.log(`     (ended ${left.length} programs left running: ${left.join(', ')})`);
   }
-  assert.deepEqual(result, { code: 0, signal: null }, `exit status; stderr: ${err}`);
-  assert.equal(out, 'main thread still running\n');
-  // Their masters are closed, so the programs get SIGHUP (or EIO); they may take a moment to go.
-  await until(() => processesWith(marker).length === 0, `the programs to end (left: ${processesWith(marker)})`);
 });
 
 // ---- the report ----------------------------------------------------------------------------
