@@ -2,7 +2,7 @@
 
 // The public view of what the library holds: diagnostics(), leaks(), assertNoLeaks().
 
-const native = require('../binding.js');
+const native = require('./native');
 const registry = require('./registry');
 
 /**

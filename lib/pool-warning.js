@@ -5,7 +5,7 @@
 // pool at or above LOW in use says so, once per INTERVAL, with who in this process holds
 // slots.
 
-const native = require('../binding.js');
+const native = require('./native');
 const registry = require('./registry');
 
 const LOW = 0.8;

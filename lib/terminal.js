@@ -3,7 +3,7 @@
 const { EventEmitter } = require('events');
 const { StringDecoder } = require('string_decoder');
 const { constants } = require('os');
-const native = require('../binding.js');
+const native = require('./native');
 const { EventSource } = require('./events');
 const liveness = require('./liveness');
 const { fromNative, call, unknownSignal } = require('./errors');
@@ -21,7 +21,13 @@ const dispose = Symbol.dispose || Symbol.for('Symbol.dispose');
 /** How long `await using` waits after SIGHUP before SIGKILL. */
 const DISPOSE_GRACE_MS = 2000;
 
-const SPAWN_HELPER = require('path').join(__dirname, '..', 'spawn-helper');
+const { helperPath } = require('./platform');
+
+let helper;
+function spawnHelper() {
+  if (helper === undefined) helper = helperPath();
+  return helper;
+}
 
 // The highest signal number kill(2) takes: SIGRTMAX on Linux, NSIG - 1 on macOS.
 const LAST_SIGNAL = process.platform === 'linux' ? 64 : 31;
@@ -50,8 +56,8 @@ class Terminal extends EventEmitter {
     super();
     const o = normalizeSpawn(file, args, opt);
     // macOS cannot give the child its controlling terminal through posix_spawn alone; the
-    // helper beside the addon does it (see core/src/bin/spawn-helper.rs).
-    if (process.platform === 'darwin') o.request.helper = SPAWN_HELPER;
+    // helper does it (see core/src/bin/spawn-helper.rs); it ships in node-pty-rs-darwin-<arch>.
+    if (process.platform === 'darwin') o.request.helper = spawnHelper();
     // Only a different user or group needs the fork path; the host's own ids are a no-op.
     if (o.uid !== undefined && o.uid !== process.getuid()) o.request.uid = o.uid;
     if (o.gid !== undefined && o.gid !== process.getgid()) o.request.gid = o.gid;

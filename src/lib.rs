@@ -325,7 +325,7 @@ pub fn spawn(
   request: SpawnRequest,
   on_event: Function<'_, Either3<BufferSlice<'static>, Null, ExitInfo>, ()>,
 ) -> napi::Result<NativePty> {
-  let cmd = spawn::Command {
+  let cmd = spawn::SpawnOptions {
     size: size(request.cols, request.rows, 0, 0)?,
     file: request.file,
     args: request.args,

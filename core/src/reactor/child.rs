@@ -136,7 +136,7 @@ impl Child {
 #[cfg(test)]
 mod tests {
   use super::*;
-  use crate::spawn::{spawn, Command};
+  use crate::spawn::{spawn, SpawnOptions};
   use crate::test_support::serial;
   use std::time::{Duration, Instant};
 
@@ -147,7 +147,7 @@ mod tests {
     let _g = serial();
     let poller = std::sync::Arc::new(Poller::new().unwrap());
     for round in 0..50 {
-      let spawned = spawn(&Command::new("/bin/sleep", &["30"])).unwrap();
+      let spawned = spawn(&SpawnOptions::new("/bin/sleep", &["30"])).unwrap();
       let child = std::sync::Arc::new(Child::from(spawned.child));
       let reaper = {
         let child = child.clone();

@@ -57,7 +57,7 @@ impl Terminal {
   /// Opens a pty, starts `cmd` on it and hands it to the reactor. `sink` builds the receiver of
   /// the terminal's events from its output accounting, before anything is opened or started.
   pub fn spawn<E>(
-    cmd: &spawn::Command,
+    cmd: &spawn::SpawnOptions,
     sink: impl FnOnce(Arc<InFlight>) -> std::result::Result<Sink, E>,
   ) -> std::result::Result<Arc<Terminal>, StartError<E>> {
     let (in_flight, sink) = Reactor::prepare(sink)?;
@@ -241,9 +241,13 @@ impl Terminal {
         _ => true,
       }
     };
-    // No descriptor left for /dev/null: close the number itself, waiting for the reactor.
     if !released {
+      // No descriptor left for /dev/null: close the number itself, waiting for the reactor.
       self.close();
+    } else if let Ok(mut master) = self.master.try_write() {
+      // Nobody is using the number (now on /dev/null): close it now rather than on the
+      // reactor's next turn, so a caller counting descriptors finds it gone too.
+      master.take();
     }
     self.reactor.send(Msg::Closed(self.id));
     let _ = self.kill(Signal::SIGHUP as i32);

@@ -1,5 +1,5 @@
 use super::*;
-use crate::spawn::Command as Cmd;
+use crate::spawn::SpawnOptions as Cmd;
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
 use std::sync::Arc;
 
@@ -194,8 +194,11 @@ fn an_unconsumed_terminal_stops_being_read() {
     other => panic!("expected more data, got {other:?}"),
   }
   term.kill(libc::SIGKILL).unwrap();
-  drop(rx);
   term.destroy();
+  while !matches!(
+    rx.recv_timeout(Duration::from_secs(10)),
+    Ok(Ev::Exit(_)) | Err(_)
+  ) {}
 }
 
 #[test]

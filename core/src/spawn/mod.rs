@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 /// What to run and how; strings as node-pty receives them (env as `KEY=value`).
 #[derive(Debug, Clone)]
-pub struct Command {
+pub struct SpawnOptions {
   pub file: String,
   pub args: Vec<String>,
   pub env: Vec<String>,
@@ -34,13 +34,13 @@ pub struct Command {
   pub helper: Option<String>,
 }
 
-/// Whether the parent keeps its slave copy on this platform (see [`Command::keep_slave`]).
+/// Whether the parent keeps its slave copy on this platform (see [`SpawnOptions::keep_slave`]).
 pub const KEEP_SLAVE: bool = cfg!(target_os = "macos");
 
-impl Command {
+impl SpawnOptions {
   /// `file` with `args` in `/`, an empty environment, 80x24, UTF-8, this platform's defaults.
-  pub fn new(file: &str, args: &[&str]) -> Command {
-    Command {
+  pub fn new(file: &str, args: &[&str]) -> SpawnOptions {
+    SpawnOptions {
       file: file.into(),
       args: args.iter().map(|a| a.to_string()).collect(),
       env: Vec::new(),
@@ -70,6 +70,28 @@ pub struct Spawned {
   pub child: Child,
   /// Closed by the reactor once the child is reaped and the master drained.
   pub slave: Option<OwnedFd>,
+}
+
+/// TEST-ONLY switch, read at each spawn: `NODE_PTY_RS_TEST_OLD_SYSTEM=1` makes spawning behave
+/// as on glibc < 2.34 with a kernel < 5.9 (RHEL 8, Debian 10/11): posix_spawn is not used (as
+/// when addchdir_np/addclosefrom_np are missing), and the fork path's child closes the host's
+/// descriptors one by one (as without close_range). The tests set it because this machine's
+/// glibc and kernel are new; nothing else should.
+pub const TEST_OLD_SYSTEM_ENV: &str = "NODE_PTY_RS_TEST_OLD_SYSTEM";
+
+/// Whether the spawn takes the fork path: for a different user or group, or where posix_spawn
+/// could not honour the cwd or keep the host's descriptors from the child (an older libc);
+/// never an ENOSYS reported as the program's failure.
+fn needs_fork(cmd: &SpawnOptions) -> bool {
+  #[cfg(target_os = "linux")]
+  {
+    let old = std::env::var_os(TEST_OLD_SYSTEM_ENV).is_some_and(|v| v == "1");
+    sys::emulate_missing_close_range(old);
+    if old {
+      return true;
+    }
+  }
+  cmd.uid.is_some() || cmd.gid.is_some() || !sys::posix_spawn_is_complete()
 }
 
 /// The default search path of glibc's execvp when PATH is unset.
@@ -140,7 +162,7 @@ fn check_cwd(cwd: &str) -> Result<()> {
 
 /// Opens a pty and starts `cmd` on it. On any error every descriptor opened so far is
 /// closed (they are `OwnedFd`s dropped on the way out) and no child is left behind.
-pub fn spawn(cmd: &Command) -> Result<Spawned> {
+pub fn spawn(cmd: &SpawnOptions) -> Result<Spawned> {
   check_cwd(&cmd.cwd)?;
   let program = resolve_program(&cmd.file, &cmd.env, Path::new(&cmd.cwd))?;
   let program_c = c_string(&program.to_string_lossy(), "file")?;
@@ -217,13 +239,13 @@ pub fn spawn(cmd: &Command) -> Result<Spawned> {
 /// What execvp runs a file with when the kernel returns ENOEXEC (glibc's `_PATH_BSHELL`).
 const BOURNE_SHELL: &str = "/bin/sh";
 
-/// Starts the child: posix_spawn, or the fork path when a user or group is asked for.
-fn start(req: &sys::SpawnRequest<'_>, cmd: &Command, program: &Path) -> Result<Pid> {
-  if cmd.uid.is_none() && cmd.gid.is_none() {
+/// Starts the child: posix_spawn, or the fork path (see `needs_fork`).
+fn start(req: &sys::SpawnRequest<'_>, cmd: &SpawnOptions, program: &Path) -> Result<Pid> {
+  if needs_fork(cmd) {
+    fork_on_tty(req, cmd)
+  } else {
     sys::spawn_on_tty(req)
       .map_err(|errno| SysError::new(errno, "posix_spawn").with_path(program.to_string_lossy()))
-  } else {
-    fork_on_tty(req, cmd)
   }
 }
 
@@ -231,15 +253,17 @@ fn start(req: &sys::SpawnRequest<'_>, cmd: &Command, program: &Path) -> Result<P
 /// would keep the host's (root's 0, adm, disk…): by the user's own groups when `uid` names a
 /// known user (as `login` and `su` do), else by `gid` alone, else by none.
 #[cfg(target_os = "linux")]
-fn credentials(cmd: &Command) -> sys::Credentials {
+fn credentials(cmd: &SpawnOptions) -> sys::Credentials {
   use nix::unistd::{Gid, Uid, User};
   let mut ids = sys::Credentials {
     uid: cmd.uid,
     gid: cmd.gid,
     groups: None,
   };
-  if !Uid::effective().is_root() {
-    return ids; // setgroups would fail; the host's groups are the host user's own anyway
+  // Not asked to change user (the fork path serves an old libc too), or not root (setgroups
+  // would fail; the host's groups are then the host user's own anyway): groups unchanged.
+  if (cmd.uid.is_none() && cmd.gid.is_none()) || !Uid::effective().is_root() {
+    return ids;
   }
   let own = cmd.uid.and_then(|uid| {
     let user = User::from_uid(Uid::from_raw(uid)).ok()??;
@@ -254,14 +278,14 @@ fn credentials(cmd: &Command) -> sys::Credentials {
   ids
 }
 
-/// The fork path, for a different user or group.
+/// The fork path: for a different user or group, or a libc without addchdir_np/addclosefrom_np.
 #[cfg(target_os = "linux")]
-fn fork_on_tty(req: &sys::SpawnRequest<'_>, cmd: &Command) -> Result<Pid> {
+fn fork_on_tty(req: &sys::SpawnRequest<'_>, cmd: &SpawnOptions) -> Result<Pid> {
   sys::fork_on_tty(req, &credentials(cmd)).map_err(|e| {
-    let err = SysError::new(e.errno, e.syscall);
-    match e.syscall {
-      "chdir" => err.with_path(&cmd.cwd),
-      "execve" => err.with_path(req.program.to_string_lossy()),
+    let err = SysError::new(e.errno, e.step.syscall());
+    match e.step {
+      sys::Step::Chdir => err.with_path(&cmd.cwd),
+      sys::Step::Execve => err.with_path(req.program.to_string_lossy()),
       _ => err,
     }
   })
@@ -270,163 +294,9 @@ fn fork_on_tty(req: &sys::SpawnRequest<'_>, cmd: &Command) -> Result<Pid> {
 /// Changing user needs a fork path; it is written for Linux only. (node-pty ignores uid/gid
 /// on macOS; here the caller learns it instead.)
 #[cfg(not(target_os = "linux"))]
-fn fork_on_tty(_req: &sys::SpawnRequest<'_>, _cmd: &Command) -> Result<Pid> {
+fn fork_on_tty(_req: &sys::SpawnRequest<'_>, _cmd: &SpawnOptions) -> Result<Pid> {
   Err(SysError::new(Errno::ENOTSUP, "fork"))
 }
 
 #[cfg(test)]
-mod tests {
-  use super::*;
-  use crate::test_support::serial;
-  use nix::sys::wait::WaitStatus;
-
-  #[test]
-  fn resolves_in_the_child_path_not_the_hosts() {
-    let _g = serial();
-    let env = vec!["PATH=/nonexistent:/usr/bin:/bin".to_string()];
-    let sh = resolve_program("sh", &env, Path::new("/")).unwrap();
-    assert!(sh.ends_with("sh"));
-    let err =
-      resolve_program("sh", &["PATH=/nonexistent".to_string()], Path::new("/")).unwrap_err();
-    assert_eq!(err.errno, Errno::ENOENT);
-    assert_eq!(err.path.as_deref(), Some("sh"));
-  }
-
-  #[test]
-  fn paths_with_a_slash_are_not_searched_but_checked() {
-    let _g = serial();
-    let p = resolve_program("./true", &[], Path::new("/bin")).unwrap();
-    assert_eq!(p, PathBuf::from("./true"));
-    let missing = resolve_program("./nope", &[], Path::new("/")).unwrap_err();
-    assert_eq!((missing.errno, missing.syscall), (Errno::ENOENT, "execve"));
-    let dir = resolve_program("/tmp", &[], Path::new("/")).unwrap_err();
-    assert_eq!(dir.errno, Errno::EACCES);
-  }
-
-  #[test]
-  fn non_executable_match_is_eacces() {
-    let _g = serial();
-    let dir = std::env::temp_dir().join(format!("npr-eacces-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("prog"), "#!/bin/sh\n").unwrap();
-    let env = vec![format!("PATH={}", dir.display())];
-    let err = resolve_program("prog", &env, Path::new("/")).unwrap_err();
-    assert_eq!(err.errno, Errno::EACCES);
-    std::fs::remove_dir_all(dir).unwrap();
-  }
-
-  #[test]
-  fn bad_cwd_is_reported_as_chdir_with_its_path() {
-    let _g = serial();
-    let cmd = Command {
-      cwd: "/nonexistent/dir".into(),
-      ..Command::new("/bin/true", &[])
-    };
-    let err = spawn(&cmd).unwrap_err();
-    assert_eq!((err.errno, err.syscall), (Errno::ENOENT, "chdir"));
-    assert_eq!(err.path.as_deref(), Some("/nonexistent/dir"));
-    assert!(err.is_exec_failure());
-  }
-
-  /// Everything the child writes, until the master reports EIO; then its exit status.
-  fn output_and_status(spawned: Spawned) -> (String, WaitStatus) {
-    let mut out = Vec::new();
-    let mut buf = [0u8; 4096];
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
-      match nix::unistd::read(&spawned.master, &mut buf) {
-        Ok(0) | Err(Errno::EIO) => break,
-        Ok(n) => out.extend_from_slice(&buf[..n]),
-        Err(Errno::EAGAIN) if std::time::Instant::now() < deadline => {
-          std::thread::sleep(std::time::Duration::from_millis(5))
-        }
-        Err(e) => panic!("read: {e}"),
-      }
-    }
-    let status = nix::sys::wait::waitpid(spawned.child.pid, None).unwrap();
-    (String::from_utf8_lossy(&out).into_owned(), status)
-  }
-
-  #[test]
-  fn a_script_without_a_shebang_runs_with_bin_sh_like_execvp() {
-    let _g = serial();
-    let dir = std::env::temp_dir().join(format!("npr-enoexec-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let script = dir.join("script");
-    std::fs::write(&script, "echo \"$# [$1] $0\"; exit 5\n").unwrap();
-    std::fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let path = script.to_string_lossy().into_owned();
-    let cmd = Command {
-      keep_slave: false,
-      ..Command::new(&path, &["one two"])
-    };
-    let (out, status) = output_and_status(spawn(&cmd).unwrap());
-    assert_eq!(out, format!("1 [one two] {path}\r\n"));
-    assert!(matches!(status, WaitStatus::Exited(_, 5)), "{status:?}");
-
-    // The fork path (another user) falls back the same way; only root may take it. The
-    // script is ours, so its owner is our effective uid.
-    if std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(&script).unwrap()) == 0 {
-      let cmd = Command {
-        uid: Some(65534),
-        gid: Some(65534),
-        ..cmd
-      };
-      let (out, status) = output_and_status(spawn(&cmd).unwrap());
-      assert_eq!(out, format!("1 [one two] {path}\r\n"));
-      assert!(matches!(status, WaitStatus::Exited(_, 5)), "{status:?}");
-    }
-    std::fs::remove_dir_all(dir).unwrap();
-  }
-
-  /// What a spawned program reports about itself on its terminal, up to its exit.
-  #[cfg(target_os = "linux")]
-  fn output_of(cmd: &Command) -> String {
-    let spawned = spawn(cmd).unwrap();
-    let mut out = Vec::new();
-    let mut buf = [0u8; 4096];
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while std::time::Instant::now() < deadline {
-      match nix::unistd::read(&spawned.master, &mut buf) {
-        Ok(0) | Err(Errno::EIO) => break,
-        Ok(n) => out.extend_from_slice(&buf[..n]),
-        Err(_) => std::thread::sleep(std::time::Duration::from_millis(5)),
-      }
-    }
-    let _ = nix::sys::wait::waitpid(spawned.child.pid, None);
-    String::from_utf8_lossy(&out).into_owned()
-  }
-
-  /// The fork path (taken for uid/gid; the test's own uid works unprivileged) starts the
-  /// program with every signal at its default and none blocked, whatever the host had, and
-  /// gives the host back its own mask.
-  #[cfg(target_os = "linux")]
-  #[test]
-  fn the_fork_path_resets_signals_and_restores_the_hosts_mask() {
-    use nix::sys::signal::{SigSet, SigmaskHow, Signal};
-    let _g = serial();
-    let mut usr1 = SigSet::empty();
-    usr1.add(Signal::SIGUSR1);
-    usr1.thread_block().unwrap();
-    let host_mask = SigSet::thread_get_mask().unwrap();
-    let cmd = Command {
-      uid: Some(nix::unistd::getuid().as_raw()),
-      ..Command::new("/bin/grep", &["-E", "^Sig(Blk|Ign)", "/proc/self/status"])
-    };
-    let out = output_of(&cmd);
-    assert_eq!(SigSet::thread_get_mask().unwrap(), host_mask);
-    nix::sys::signal::pthread_sigmask(SigmaskHow::SIG_UNBLOCK, Some(&usr1), None).unwrap();
-    // The test harness itself ignores SIGPIPE and this thread blocked SIGUSR1.
-    assert_eq!(
-      out,
-      "SigBlk:\t0000000000000000\r\nSigIgn:\t0000000000000000\r\n"
-    );
-  }
-
-  #[test]
-  fn nul_in_an_argument_is_einval() {
-    let _g = serial();
-    let cmd = Command::new("/bin/true", &["a\0b"]);
-    assert_eq!(spawn(&cmd).unwrap_err().errno, Errno::EINVAL);
-  }
-}
+mod tests;
