@@ -35,7 +35,13 @@ afterAll(() => {
 });
 // A failed expectation must not leave a program waiting for input and hold jest open.
 afterEach(() => {
-  for (const { pid } of pty.diagnostics().terminals) if (pid) process.kill(pid, 'SIGKILL');
+  for (const { pid } of pty.diagnostics().terminals) {
+    try {
+      if (pid) process.kill(pid, 'SIGKILL');
+    } catch {
+      // exited already; its exit event is on its way
+    }
+  }
 });
 
 describe('env.PWD is the cwd, as node-pty sets it', () => {

@@ -117,6 +117,8 @@ mod tests {
 
   #[test]
   fn a_process_session_is_read_past_a_name_with_spaces_and_parentheses() {
+    // It opens /proc files: not while another test counts descriptors.
+    let _g = crate::test_support::serial();
     // This test process's own session, as getsid(2) reports it.
     let sid = nix::unistd::getsid(None).unwrap().as_raw();
     assert_eq!(session_of(std::process::id() as i32), Some(sid));
