@@ -8,10 +8,8 @@
 use super::ExitStatus;
 use crate::error::{Result, Syscall};
 use crate::spawn;
-#[cfg(target_os = "linux")]
 use crate::sys;
 use nix::errno::Errno;
-use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
 use nix::unistd::Pid;
 use polling::Poller;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
@@ -109,13 +107,10 @@ impl Child {
     if state.reaped {
       return None;
     }
-    let status = match waitpid(self.pid, Some(WaitPidFlag::WNOHANG)) {
-      Ok(WaitStatus::Exited(_, code)) => ExitStatus { code, signal: 0 },
-      Ok(WaitStatus::Signaled(_, sig, _)) => ExitStatus {
-        code: 0,
-        signal: sig as i32,
-      },
-      Err(Errno::EINTR) | Ok(_) => return None,
+    let status = match sys::wait_nohang(self.pid) {
+      Ok(Some(sys::Ended::Code(code))) => ExitStatus { code, signal: 0 },
+      Ok(Some(sys::Ended::Signal(signal))) => ExitStatus { code: 0, signal },
+      Err(Errno::EINTR) | Ok(None) => return None,
       // Someone else in the process reaped it (SIGCHLD set to SIG_IGN, a waitpid(-1)):
       // it is gone and its status is lost.
       Err(_) => ExitStatus {
@@ -167,7 +162,7 @@ mod tests {
       let status = reaper.join().unwrap();
       if status.is_none() {
         let _ = nix::sys::signal::kill(child.pid(), nix::sys::signal::Signal::SIGKILL);
-        let _ = waitpid(child.pid(), None);
+        let _ = nix::sys::wait::waitpid(child.pid(), None);
       }
       assert_eq!(
         status,

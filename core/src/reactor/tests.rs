@@ -308,3 +308,20 @@ fn kept_slave_is_closed_by_destroy() {
   std::thread::sleep(Duration::from_millis(50));
   assert_eq!(fd_count(), before);
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_real_time_signal_is_reported_by_number() {
+  let _g = serial();
+  // nix cannot name signals 34-64; node-pty reports them as they are.
+  let (term, rx) = start(&sh("exec sleep 30"));
+  term.kill(libc::SIGRTMIN() + 6).unwrap();
+  let (_, status) = collect(&term, &rx);
+  assert_eq!(
+    status,
+    ExitStatus {
+      code: 0,
+      signal: libc::SIGRTMIN() + 6
+    }
+  );
+}

@@ -73,6 +73,31 @@ pub fn pidfd_send_signal(pidfd: BorrowedFd<'_>, signal: c_int) -> nix::Result<()
   Errno::result(res).map(drop)
 }
 
+/// How a reaped child ended: its exit code, or the signal that ended it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+  Code(i32),
+  Signal(i32),
+}
+
+/// `waitpid(pid, WNOHANG)`: `None` while the child runs. Unlike nix's, it reports every
+/// signal by number, real-time ones (34-64) included, which nix's `Signal` cannot name.
+pub fn wait_nohang(pid: Pid) -> nix::Result<Option<Ended>> {
+  let mut status: c_int = 0;
+  // SAFETY: `status` is a live int the call writes; WNOHANG makes it return at once.
+  let rc = unsafe { libc::waitpid(pid.as_raw(), &mut status, libc::WNOHANG) };
+  if Errno::result(rc)? == 0 {
+    return Ok(None);
+  }
+  Ok(if libc::WIFEXITED(status) {
+    Some(Ended::Code(libc::WEXITSTATUS(status)))
+  } else if libc::WIFSIGNALED(status) {
+    Some(Ended::Signal(libc::WTERMSIG(status)))
+  } else {
+    None // stopped or continued: still there
+  })
+}
+
 /// Registers `fd` with `poller` in one-shot mode under `key`.
 pub fn poller_add(
   poller: &polling::Poller,
