@@ -380,6 +380,8 @@ export interface ITerminalInfo {
   paused: boolean;
   /** The descriptors the library holds for it (the master, the child's pidfd). */
   descriptors: number[];
+  /** The leader of its foreground process group, while it runs (see `ITerminal.foreground`). */
+  foreground?: IForegroundProcess;
   /** The stack that called spawn() or open(). */
   spawnedAt: string;
 }

@@ -57,11 +57,20 @@ async function poll(probe, what, ms = 20000) {
 
 async function openTerminal(context, url) {
   const page = await context.newPage();
+  watchProblems(page);
+  await page.goto(url);
+  return attach(page);
+}
+
+function watchProblems(page) {
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
   page.on('console', (msg) => {
     if (/Content Security Policy/i.test(msg.text())) problems.push(msg.text());
   });
-  await page.goto(url);
+}
+
+/** Waits for a tab's terminal to be connected and prompting; returns `{ page, prompt }`. */
+async function attach(page) {
   await page.waitForFunction(() => window.__socket && window.__socket.readyState === WebSocket.OPEN);
   // Row numbers stop growing once the scrollback is full; line feeds keep counting.
   await page.evaluate(() => {
@@ -202,6 +211,30 @@ suite(title, () => {
     await page.keyboard.press('Enter');
     await prompted(first, from);
     expect(await page.evaluate(() => window.__term.buffer.active.type)).toBe('normal');
+  });
+
+  test('the title and footer follow the foreground program and its directory; "+ tab here" opens a tab there', async () => {
+    const { page } = first;
+    const from = (await cursorLine(page)).lineFeeds;
+    // In a subshell, so that the shell's own prompt (and directory) stay as they were.
+    await page.keyboard.type('(cd /tmp && exec sleep 60)');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.title === 'sleep — /tmp');
+    await page.waitForFunction(() => / sleep in \/tmp /.test(document.getElementById('diagnostics').textContent));
+
+    const [popup] = await Promise.all([context.waitForEvent('page'), page.click('#new-tab')]);
+    watchProblems(popup);
+    const third = await attach(popup);
+    await run(third, 'pwd');
+    expect((await bufferLines(popup)).map((l) => l.trimEnd())).toContain('/tmp');
+    expect(pty.diagnostics().terminals).toHaveLength(2);
+    await popup.close();
+    await until(() => pty.diagnostics().terminals.length === 1, 15000, 'the new tab\'s terminal to be destroyed');
+
+    await page.click('#terminal');
+    await page.keyboard.press('Control+C');
+    await prompted(first, from);
+    await page.waitForFunction(() => document.title !== '' && !document.title.startsWith('sleep'));
   });
 
   test('a second tab is a second terminal', async () => {

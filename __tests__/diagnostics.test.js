@@ -21,6 +21,7 @@ describe('diagnostics()', () => {
     const t = d.terminals[0];
     expect(t).toMatchObject({ pid: term.pid, ptsName: term.ptsName, file: '/bin/sh', args: ['-c', 'read line; echo "got $line"; read wait'], paused: false, bytesIn: 6 });
     expect(t.bytesOut).toBeGreaterThanOrEqual('hello\r\ngot hello\r\n'.length);
+    expect(t.foreground).toEqual({ pid: term.pid, name: '/bin/sh', cwd: process.cwd() });
     expect(t.ageMs).toBeGreaterThanOrEqual(0);
     // The master and the pidfd, and nothing the process does not really have open.
     expect(t.descriptors).toHaveLength(2);

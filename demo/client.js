@@ -26,7 +26,10 @@
   fit.fit();
   term.focus();
 
-  const socket = new WebSocket(`ws://${location.host}/ws?token=${encodeURIComponent(token)}`);
+  // A tab opened by "new tab" starts in the directory its opener was in.
+  const startIn = new URLSearchParams(location.search).get('cwd');
+  const cwdParam = startIn ? `&cwd=${encodeURIComponent(startIn)}` : '';
+  const socket = new WebSocket(`ws://${location.host}/ws?token=${encodeURIComponent(token)}${cwdParam}`);
   socket.binaryType = 'arraybuffer';
   window.__term = term;
   window.__socket = socket;
@@ -57,9 +60,25 @@
     opened = true;
     sendSize();
   });
+  // The foreground program and its directory, as the server last told them.
+  let foreground = null;
+  const baseName = (name) => name.split('/').pop();
   socket.addEventListener('message', (event) => {
-    if (typeof event.data === 'string') exit = JSON.parse(event.data);
-    else term.write(new Uint8Array(event.data));
+    if (typeof event.data !== 'string') {
+      term.write(new Uint8Array(event.data));
+      return;
+    }
+    const msg = JSON.parse(event.data);
+    if (msg.type === 'foreground') {
+      foreground = msg;
+      document.title = `${baseName(msg.name)}${msg.cwd ? ` — ${msg.cwd}` : ''}`;
+    } else if (msg.type === 'exit') exit = msg;
+  });
+
+  // A new tab in this tab's current directory.
+  document.getElementById('new-tab').addEventListener('click', () => {
+    const cwd = foreground && foreground.cwd ? `&cwd=${encodeURIComponent(foreground.cwd)}` : '';
+    window.open(`/?token=${encodeURIComponent(token)}${cwd}`, '_blank');
   });
   socket.addEventListener('close', (event) => {
     let why;
@@ -85,9 +104,10 @@
       `descriptors held ${d.descriptors.held.length}`,
       `reactor tracking ${d.reactor.tracked}`,
     ];
-    const terminals = d.terminals.map(
-      (t) => `pid ${t.pid} ${t.ptsName} ${Math.round(t.ageMs / 1000)} s, in ${bytes(t.bytesIn)}, out ${bytes(t.bytesOut)}`,
-    );
+    const terminals = d.terminals.map((t) => {
+      const fg = t.foreground ? ` ${baseName(t.foreground.name)} in ${t.foreground.cwd || '?'}` : '';
+      return `pid ${t.pid}${fg} ${t.ptsName} ${Math.round(t.ageMs / 1000)} s, in ${bytes(t.bytesIn)}, out ${bytes(t.bytesOut)}`;
+    });
     footer.textContent = [summary.join(' · '), ...terminals].join('  │  ');
     footer.title = [...summary, ...terminals].join('\n');
   }

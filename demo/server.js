@@ -125,7 +125,9 @@ function start({ port = 0, host = '127.0.0.1', token = crypto.randomBytes(16).to
       if (!guard.hostAllowed(req)) return refuseUpgrade(socket, 403, 'forbidden: unexpected Host header');
       if (!guard.originAllowed(req)) return refuseUpgrade(socket, 403, 'forbidden: foreign Origin');
       if (!guard.tokenValid(target.searchParams.get('token'))) return refuseUpgrade(socket, 401, 'unauthorized: missing or wrong token');
-      wss.handleUpgrade(req, socket, head, (ws) => connect(ws));
+      // A tab opened with "new tab" asks for the directory the previous one was in.
+      const cwd = target.searchParams.get('cwd');
+      wss.handleUpgrade(req, socket, head, (ws) => connect(ws, cwd));
     }, (socket) => refuseUpgrade(socket, 500, 'internal error')),
   );
 
@@ -138,7 +140,7 @@ function start({ port = 0, host = '127.0.0.1', token = crypto.randomBytes(16).to
     }, (socket) => socket.destroy()),
   );
 
-  function connect(ws) {
+  function connect(ws, cwd) {
     if (sessions.size >= maxTerminals) {
       // Accepted, then refused in words: a browser shows nothing of a failed handshake.
       const reason = `${maxTerminals} terminals are already open (MAX_TERMINALS)`;
@@ -148,7 +150,7 @@ function start({ port = 0, host = '127.0.0.1', token = crypto.randomBytes(16).to
     }
     let kill;
     try {
-      kill = startSession(ws, () => sessions.delete(kill));
+      kill = startSession(ws, () => sessions.delete(kill), { cwd });
     } catch (err) {
       ws.send(Buffer.from(`\r\n[could not start a terminal: ${err.message}]\r\n`));
       ws.close(1011, 'could not start a terminal');

@@ -4,9 +4,13 @@
 //
 // Protocol. Browser to server, text frames of JSON: {"type":"input","data":"..."} and
 // {"type":"resize","cols":N,"rows":N}; anything else is ignored. Server to browser: the
-// terminal's output as binary frames, so that no output can pass for the one text frame,
+// terminal's output as binary frames, so that no output can pass for a text frame; text
+// frames of JSON are {"type":"foreground","pid":N,"name":"...","cwd":"..."} whenever the
+// foreground program or its directory changes (the tab's title, where a new tab opens), and
 // {"type":"exit","exitCode":N,"signal":N}, which precedes a close with code 1000.
 
+const fs = require('fs');
+const path = require('path');
 const { WebSocket } = require('ws');
 const pty = require('..');
 
@@ -19,6 +23,8 @@ const LOW_WATER = 64 * 1024;
 // send buffer then holds the rest, and the server's memory stays flat whatever is sent.
 const INPUT_HIGH_WATER = 256 * 1024;
 const MAX_CELLS = 1000;
+// How often the foreground program is looked at (term.foreground: tcgetpgrp and /proc).
+const FOREGROUND_POLL_MS = 500;
 
 // The browser's terminal is not the one the server runs in: these would describe the latter.
 const HOST_TERMINAL_VARS = ['TMUX', 'TMUX_PANE', 'STY', 'WINDOW', 'WINDOWID', 'TERMCAP', 'COLUMNS', 'LINES'];
@@ -40,16 +46,27 @@ function parse(text) {
   }
 }
 
+/** `requested` when it names a directory, else the home directory. */
+function startDirectory(requested) {
+  try {
+    if (typeof requested === 'string' && path.isAbsolute(requested) && fs.statSync(requested).isDirectory()) return requested;
+  } catch {
+    // gone, or not ours to see
+  }
+  return process.env.HOME || '/';
+}
+
 /**
- * Starts a shell for `ws`; calls `onEnd` once, when the socket has closed. Returns a function
- * that destroys the terminal and drops the connection at once (the server is going away).
+ * Starts a shell for `ws`, in `options.cwd` when that is a directory; calls `onEnd` once,
+ * when the socket has closed. Returns a function that destroys the terminal and drops the
+ * connection at once (the server is going away).
  */
-function startSession(ws, onEnd) {
+function startSession(ws, onEnd, options = {}) {
   const term = pty.spawn(process.env.SHELL || '/bin/bash', [], {
     name: 'xterm-256color',
     cols: 80,
     rows: 24,
-    cwd: process.env.HOME || '/',
+    cwd: startDirectory(options.cwd),
     env: shellEnv(),
     encoding: null, // bytes go out as they came; xterm.js decodes UTF-8 across frames
   });
@@ -70,7 +87,20 @@ function startSession(ws, onEnd) {
       term.pause();
     }
   });
+  // The foreground program and its directory, told to the tab when they change.
+  let shown = '';
+  const watch = setInterval(() => {
+    const fg = term.foreground;
+    const now = fg ? JSON.stringify({ type: 'foreground', pid: fg.pid, name: fg.name, cwd: fg.cwd }) : '';
+    if (now && now !== shown && ws.readyState === WebSocket.OPEN) {
+      shown = now;
+      ws.send(now);
+    }
+  }, FOREGROUND_POLL_MS);
+  watch.unref();
+
   term.onExit(({ exitCode, signal }) => {
+    clearInterval(watch);
     if (ws.readyState !== WebSocket.OPEN) return;
     ws.send(JSON.stringify({ type: 'exit', exitCode, signal }));
     ws.close(1000, 'the shell exited');
@@ -98,6 +128,7 @@ function startSession(ws, onEnd) {
   const end = () => {
     if (ended) return;
     ended = true;
+    clearInterval(watch);
     term.destroy();
     onEnd();
   };

@@ -51,9 +51,15 @@ class TerminalBase extends EventEmitter {
 
   /** The title of the active process: the foreground process group leader's name. */
   get process() {
+    const fg = this._foregroundNow();
+    return (fg && fg.name) || this._defaultProcess();
+  }
+
+  /** The foreground process group's leader while the master is open: `{ pid, name, cwd }`. */
+  _foregroundNow() {
     const master = this._masterHandle();
     const fg = master && master.foreground();
-    return (fg && fg.name) || this._defaultProcess();
+    return fg ? { pid: fg.pid, name: fg.name, cwd: fg.cwd == null ? undefined : fg.cwd } : undefined;
   }
 
   resize(cols, rows, pixelSize) {
@@ -70,7 +76,13 @@ class TerminalBase extends EventEmitter {
 
   /** What diagnostics() and leaks() report: the subclass's own figures, with age and stack. */
   _describe() {
-    return { ...this._report(), ptsName: this._ptsName, ageMs: Date.now() - this._started, spawnedAt: this._spawnedAt };
+    return {
+      ...this._report(),
+      ptsName: this._ptsName,
+      foreground: this._foregroundNow(),
+      ageMs: Date.now() - this._started,
+      spawnedAt: this._spawnedAt,
+    };
   }
 }
 

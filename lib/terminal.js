@@ -236,9 +236,7 @@ class Terminal extends TerminalBase {
    * the exit or destroy().
    */
   get foreground() {
-    if (!this._live()) return undefined;
-    const fg = this._native.foreground();
-    return fg ? { pid: fg.pid, name: fg.name, cwd: fg.cwd === null ? undefined : fg.cwd } : undefined;
+    return this._foregroundNow();
   }
 
   /**
