@@ -55,7 +55,7 @@ export interface IPtyOpenOptions {
 }
 
 /** What {@link open} returns: a terminal without a process, and both of its ends as streams. */
-export interface IPtyPair extends Omit<ITerminal, 'pid'> {
+export interface IPtyPair extends Omit<ITerminal, 'pid' | ProcessMembers> {
   /** `null`: there is no process. */
   readonly pid: null;
   /** The master end: what a terminal emulator reads and writes. */
@@ -328,6 +328,16 @@ export interface ITerminal extends IPty, IDisposableTerminal {
    */
   [Symbol.asyncIterator](): AsyncIterableIterator<string | Buffer>;
 }
+
+/** The members of `ITerminal` that need a program or the write queue: not on an `open()` pair. */
+type ProcessMembers =
+  | 'foreground'
+  | 'killSession'
+  | 'writableLength'
+  | 'onDrain'
+  | 'exited'
+  | typeof Symbol.asyncIterator
+  | keyof IDisposableTerminal;
 
 /** (node-pty-rs) The leader of a terminal's foreground process group. */
 export interface IForegroundProcess {

@@ -97,6 +97,23 @@ describe('explicit resource management', () => {
     expect((await term.exited).signal).toBe(9);
   });
 
+  test('Symbol.asyncDispose after destroy() and while paused still ends a program that ignores SIGHUP', async () => {
+    const term = pty.spawn('/bin/sh', ['-c', 'trap "" HUP; echo ready; while :; do sleep 0.05; done'], {});
+    await outputOf(term, 'ready');
+    term.pause();
+    term.destroy();
+    await term[Symbol.asyncDispose || Symbol.for('Symbol.asyncDispose')]();
+    expect((await term.exited).signal).toBe(9);
+  });
+
+  test('pause() after destroy() does not hold the exit back', async () => {
+    const term = pty.spawn('/bin/sh', ['-c', 'sleep 30'], {});
+    const exited = exitOf(term);
+    term.destroy();
+    term.pause();
+    expect((await exited).signal).toBe(1);
+  });
+
   test('Symbol.dispose destroys', async () => {
     const term = pty.spawn('/bin/sh', ['-c', 'sleep 30'], {});
     const exited = exitOf(term);
@@ -113,6 +130,14 @@ describe('async iteration', () => {
     for await (const chunk of term) out += chunk;
     expect(out).toBe('line 1\r\nline 2\r\nline 3\r\nline 4\r\nline 5\r\n');
     expect(await term.exited).toEqual({ exitCode: 0, signal: 0 });
+  });
+
+  test('a loop over a terminal that has already exited ends at once', async () => {
+    const term = pty.spawn('/bin/sh', ['-c', 'exit 0'], {});
+    await term.exited;
+    let chunks = 0;
+    for await (const chunk of term) chunks += chunk.length > 0 ? 1 : 0;
+    expect(chunks).toBe(0);
   });
 
   test('a slow loop over `yes` pauses the terminal: what waits for the loop stays bounded, memory flat', async () => {

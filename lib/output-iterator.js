@@ -9,7 +9,7 @@ const HIGH_WATER = 1024 * 1024; // bytes (or characters) queued before the termi
 function outputIterator(term) {
   const queue = [];
   let queued = 0;
-  let ended = false;
+  let ended = term._hasExited(); // an exit that already happened is not fired again
   let pausedByUs = false;
   let waiting = null; // the consumer's pending next()
 

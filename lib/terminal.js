@@ -147,7 +147,9 @@ class Terminal extends TerminalBase {
       return;
     }
     if (Buffer.isBuffer(ev) && this._isDestroyed()) return;
-    if (this._paused) {
+    // A destroyed terminal's exit is never held back: nothing is delivered that pause() could
+    // be waiting to pace, and the event loop is held until it comes.
+    if (this._paused && !this._isDestroyed()) {
       this._pending.push(ev);
       return;
     }
@@ -166,7 +168,8 @@ class Terminal extends TerminalBase {
 
   /** Input queued by write() has all been taken by the pty; not held back by pause(). */
   _drained() {
-    if (this._state !== RUNNING) return;
+    // A drain queued before a later write() left bytes queued again is stale.
+    if (this._state !== RUNNING || this.writableLength > 0) return;
     this._onDrain.fire();
     this.emit('drain');
   }
@@ -270,21 +273,36 @@ class Terminal extends TerminalBase {
    */
   async [asyncDispose]() {
     const exited = this.exited;
-    if (!this._hasExited()) {
-      this.killSession('SIGHUP');
-      let timer;
-      const grace = new Promise((resolve) => {
-        timer = setTimeout(resolve, DISPOSE_GRACE_MS);
-      });
-      const winner = await Promise.race([exited.then(() => 'exited'), grace]);
-      clearTimeout(timer);
-      if (winner !== 'exited') this.killSession('SIGKILL');
+    // Paced output must not hold the exit back, and a signal must reach the program even after
+    // destroy() (kill() goes through its pidfd; killSession() needs the pty).
+    this.resume();
+    const signal = (name) => {
+      this.kill(name);
+      try {
+        this.killSession(name);
+      } catch {
+        // some processes of the session are not ours to signal (a setuid program)
+      }
+    };
+    try {
+      if (!this._hasExited()) {
+        signal('SIGHUP');
+        let timer;
+        const grace = new Promise((resolve) => {
+          timer = setTimeout(resolve, DISPOSE_GRACE_MS);
+        });
+        const winner = await Promise.race([exited.then(() => 'exited'), grace]);
+        clearTimeout(timer);
+        if (winner !== 'exited') signal('SIGKILL');
+      }
+      await exited;
+      // Background jobs that ignored the hangup are part of the terminal too.
+      signal('SIGKILL');
+    } finally {
+      this.destroy();
     }
-    await exited;
-    // Background jobs that ignored the hangup are part of the terminal too.
-    this.killSession('SIGKILL');
-    this.destroy();
   }
+
 
   /** `for await (const chunk of term)`: output chunks until the exit, paced by the loop. */
   [Symbol.asyncIterator]() {
@@ -341,21 +359,26 @@ class Terminal extends TerminalBase {
    */
   kill(signal) {
     const number = signalNumber(signal);
-    if (number === null) return;
-    if (this._native && !this._hasExited()) call(() => this._native.kill(number));
+    if (number === null || !this._native || this._hasExited()) return;
+    try {
+      this._native.kill(number);
+    } catch {
+      // node-pty swallows what process.kill throws (EPERM from a setuid program, say)
+    }
   }
 
   /** Stops reading: nothing more is delivered, and the program blocks once the kernel's buffer is full. */
   pause() {
-    if (this._paused) return;
+    if (this._paused || this._isDestroyed()) return;
     this._paused = true;
-    if (this._live()) this._native.setPaused(true);
+    // Also after the exit: a background job's output would otherwise pile up in JS.
+    if (this._native) this._native.setPaused(true);
   }
 
   resume() {
     if (!this._paused) return;
     this._paused = false;
-    if (this._live()) this._native.setPaused(false);
+    if (this._native) this._native.setPaused(false);
     while (!this._paused && this._pending.length > 0) this._dispatch(this._pending.shift());
   }
 

@@ -23,3 +23,10 @@ async function main(): Promise<void> {
   void [cwd, signalled, queued, exit];
 }
 void main;
+
+// An open() pair has no program: the members that need one are not declared on it.
+const pair = pty.open({});
+// @ts-expect-error no program to signal
+pair.killSession();
+// @ts-expect-error no write queue of its own (its ends are streams)
+void pair.writableLength;

@@ -85,7 +85,8 @@ pub fn signal_session(sid: Pid, signal: i32) -> Result<usize> {
     }
     match crate::sys::pidfd_send_signal(std::os::fd::AsFd::as_fd(&pidfd), signal) {
       Ok(()) => signalled += 1,
-      Err(nix::errno::Errno::ESRCH) => {}
+      // Gone, or not ours to signal (a setuid program in the session): the others still are.
+      Err(nix::errno::Errno::ESRCH | nix::errno::Errno::EPERM) => {}
       Err(e) => return Err(e).syscall("pidfd_send_signal"),
     }
   }
@@ -103,7 +104,7 @@ pub fn signal_session(sid: Pid, signal: i32) -> Result<usize> {
     if nix::unistd::getsid(Some(pid)) == Ok(sid) {
       match nix::sys::signal::kill(pid, signal) {
         Ok(()) => signalled += 1,
-        Err(nix::errno::Errno::ESRCH) => {}
+        Err(nix::errno::Errno::ESRCH | nix::errno::Errno::EPERM) => {}
         Err(e) => return Err(e).syscall("kill"),
       }
     }

@@ -56,9 +56,16 @@ impl Entry {
 
   pub(super) fn register(&mut self, poller: &Poller) {
     let key = self.id() << 1;
-    let added = self
-      .term
-      .with_master(|fd| crate::sys::poller_add(poller, fd, Interest::readable(key)).is_ok());
+    let added = self.term.with_master(|fd| {
+      let added = crate::sys::poller_add(poller, fd, Interest::readable(key)).is_ok();
+      // destroy() may have released the master meanwhile (it holds the same shared lock),
+      // its delete finding nothing yet: take the registration out again.
+      if added && !self.term.is_live() {
+        let _ = poller.delete(fd);
+        return false;
+      }
+      added
+    });
     match added {
       Some(true) => self.master_armed = Some((true, false)),
       // Destroyed before the reactor saw it; or (short of ENOMEM, impossible for a fresh

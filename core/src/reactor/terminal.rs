@@ -152,6 +152,11 @@ impl Terminal {
     self.with_master(|fd| fd.as_raw_fd())
   }
 
+  /// Whether the master is still open (not released by `destroy`, not closed at the end).
+  pub(super) fn is_live(&self) -> bool {
+    self.live.load(SeqCst)
+  }
+
   /// Runs `f` on the master unless it has been released; its number cannot close meanwhile
   /// (though `destroy` may swap /dev/null in under it).
   pub(super) fn with_master<R>(&self, f: impl FnOnce(BorrowedFd<'_>) -> R) -> Option<R> {
@@ -221,9 +226,12 @@ impl Terminal {
     let Some(child) = &self.child else {
       return Ok(0);
     };
-    self
-      .with_master(|_| process::signal_session(child.pid(), signal))
-      .unwrap_or(Ok(0))
+    // Checked, then scanned without the lock: the scan is slow, and the reactor may need the
+    // lock meanwhile. The session's id cannot be reused while any member is left.
+    match self.with_master(|_| ()) {
+      Some(()) => process::signal_session(child.pid(), signal),
+      None => Ok(0),
+    }
   }
 
   /// Releases the master before returning (writes queued for it are dropped, nothing more
