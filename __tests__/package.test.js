@@ -1,45 +1,58 @@
 'use strict';
 
-// The drop-in promise, end to end: the packed tarball installed under the alias
-// @lydell/node-pty, with install scripts off, runs programs written for @lydell/node-pty.
+// The drop-in promise, end to end: the packed tarballs as published (the root package and
+// this machine's platform package, built locally), installed under the alias @lydell/node-pty
+// with install scripts off, run programs written for @lydell/node-pty. The real registry
+// install of all seven is __tests__/platforms/registry.test.js (npm run test:platforms).
 
 const { execFileSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
+const { stage } = require('../scripts/stage-packages');
 
 const root = path.join(__dirname, '..');
 const npm = (args, cwd) => execFileSync('npm', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 let dir;
 let tarball;
+let platformTarball;
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'npr-consumer-'));
-  const packed = JSON.parse(npm(['pack', '--ignore-scripts', '--json', '--pack-destination', dir], root));
-  tarball = path.join(dir, packed[0].filename);
+  // The packages as published (scripts/stage-packages.js), this machine's from the local build.
+  const [rootDir, platformDir] = stage({ dest: path.join(dir, 'staged'), local: true });
+  const pack = (from) => path.join(dir, JSON.parse(npm(['pack', '--ignore-scripts', '--json', '--pack-destination', dir], from))[0].filename);
+  tarball = pack(rootDir);
+  platformTarball = pack(platformDir);
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
-  npm(['install', '--ignore-scripts', '--offline', '--no-audit', '--no-fund', `@lydell/node-pty@file:${tarball}`], dir);
+  const platformName = JSON.parse(fs.readFileSync(path.join(platformDir, 'package.json'), 'utf8')).name;
+  npm(['install', '--ignore-scripts', '--offline', '--no-audit', '--no-fund', `@lydell/node-pty@file:${tarball}`, `${platformName}@file:${platformTarball}`], dir);
 }, 120000);
 
 afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-test('the tarball holds the built addon, the loader and the typings', () => {
-  const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n');
-  for (const f of ['package/index.js', 'package/index.d.ts', 'package/binding.js', 'package/lib/terminal.js']) {
+const list = (tgz) => execFileSync('tar', ['-tzf', tgz], { encoding: 'utf8' }).split('\n').filter(Boolean);
+
+test('the root tarball holds the loader and the typings, no native binary and no scripts', () => {
+  const files = list(tarball);
+  for (const f of ['package/index.js', 'package/index.d.ts', 'package/binding.js', 'package/lib/terminal.js', 'package/lib/native.js', 'package/lib/targets.js']) {
     expect(files).toContain(f);
   }
-  expect(files.some((f) => /^package\/node-pty-rs\.[\w-]+\.node$/.test(f))).toBe(true);
+  expect(files.filter((f) => /\.node$|spawn-helper/.test(f))).toEqual([]);
+  const manifest = JSON.parse(execFileSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' }));
+  expect(manifest.scripts).toBeUndefined();
+  expect(manifest.devDependencies).toBeUndefined();
+  expect(Object.keys(manifest.optionalDependencies)).toHaveLength(6);
 });
 
-test('spawn-helper keeps its execute bit in the tarball and once installed', () => {
-  const listing = execFileSync('tar', ['-tvzf', tarball], { encoding: 'utf8' });
-  const line = listing.split('\n').find((l) => l.endsWith(' package/spawn-helper'));
-  expect(line).toMatch(/^-rwxr-xr-x /);
-  const installed = path.join(dir, 'node_modules', '@lydell', 'node-pty', 'spawn-helper');
-  expect(fs.statSync(installed).mode & 0o111).toBe(0o111);
+test("this machine's package holds its binary, and the install took it", () => {
+  const files = list(platformTarball);
+  expect(files.filter((f) => f.endsWith('.node'))).toEqual([expect.stringMatching(/^package\/node-pty-rs\.linux-(x64|arm64)-(gnu|musl)\.node$/)]);
+  const installed = fs.readdirSync(path.join(dir, 'node_modules')).filter((n) => n.startsWith('node-pty-rs-'));
+  expect(installed).toHaveLength(1);
 });
 
 test('a CommonJS consumer written for @lydell/node-pty runs unchanged', () => {

@@ -2,7 +2,7 @@
 
 const fs = require('fs');
 const path = require('path');
-const native = require('../binding.js');
+const native = require('./native');
 
 /** Terminals (and `open()` pairs) that are alive: not exited, not destroyed. */
 const live = new Set();

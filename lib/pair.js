@@ -2,7 +2,7 @@
 
 const { EventEmitter } = require('events');
 const { Duplex } = require('stream');
-const native = require('../binding.js');
+const native = require('./native');
 const { EventSource } = require('./events');
 const { call } = require('./errors');
 const liveness = require('./liveness');

@@ -3,14 +3,20 @@
 const { EventEmitter } = require('events');
 const { StringDecoder } = require('string_decoder');
 const { constants } = require('os');
-const native = require('../binding.js');
+const native = require('./native');
 const { EventSource } = require('./events');
 const liveness = require('./liveness');
 const { fromNative, call } = require('./errors');
 const registry = require('./diagnostics');
 const { normalizeSpawn, normalizeResize } = require('./options');
 
-const SPAWN_HELPER = require('path').join(__dirname, '..', 'spawn-helper');
+const { helperPath } = require('./platform');
+
+let helper;
+function spawnHelper() {
+  if (helper === undefined) helper = helperPath();
+  return helper;
+}
 
 function signalNumber(signal) {
   if (signal === undefined || signal === null) return constants.signals.SIGHUP;
@@ -33,8 +39,8 @@ class Terminal extends EventEmitter {
     super();
     const o = normalizeSpawn(file, args, opt);
     // macOS cannot give the child its controlling terminal through posix_spawn alone; the
-    // helper beside the addon does it (see core/src/bin/spawn-helper.rs).
-    if (process.platform === 'darwin') o.request.helper = SPAWN_HELPER;
+    // helper does it (see core/src/bin/spawn-helper.rs); it ships in node-pty-rs-darwin-<arch>.
+    if (process.platform === 'darwin') o.request.helper = spawnHelper();
     // Only a different user or group needs the fork path; the host's own ids are a no-op.
     if (o.uid !== undefined && o.uid !== process.getuid()) o.request.uid = o.uid;
     if (o.gid !== undefined && o.gid !== process.getgid()) o.request.gid = o.gid;

@@ -72,6 +72,28 @@ pub struct Spawned {
   pub slave: Option<OwnedFd>,
 }
 
+/// TEST-ONLY switch, read at each spawn: `NODE_PTY_RS_TEST_OLD_SYSTEM=1` makes spawning behave
+/// as on glibc < 2.34 with a kernel < 5.9 (RHEL 8, Debian 10/11): posix_spawn is not used (as
+/// when addchdir_np/addclosefrom_np are missing), and the fork path's child closes the host's
+/// descriptors one by one (as without close_range). The tests set it because this machine's
+/// glibc and kernel are new; nothing else should.
+pub const TEST_OLD_SYSTEM_ENV: &str = "NODE_PTY_RS_TEST_OLD_SYSTEM";
+
+/// Whether the spawn takes the fork path: for a different user or group, or where posix_spawn
+/// could not honour the cwd or keep the host's descriptors from the child (an older libc);
+/// never an ENOSYS reported as the program's failure.
+fn needs_fork(cmd: &Command) -> bool {
+  #[cfg(target_os = "linux")]
+  {
+    let old = std::env::var_os(TEST_OLD_SYSTEM_ENV).is_some_and(|v| v == "1");
+    sys::emulate_missing_close_range(old);
+    if old {
+      return true;
+    }
+  }
+  cmd.uid.is_some() || cmd.gid.is_some() || !sys::posix_spawn_is_complete()
+}
+
 /// The default search path of glibc's execvp when PATH is unset.
 const DEFAULT_PATH: &str = "/bin:/usr/bin";
 
@@ -174,11 +196,11 @@ pub fn spawn(cmd: &Command) -> Result<Spawned> {
     tty: &tty,
     cwd: &cwd,
   };
-  let pid = if cmd.uid.is_none() && cmd.gid.is_none() {
+  let pid = if needs_fork(cmd) {
+    fork_on_tty(&req, cmd)?
+  } else {
     sys::spawn_on_tty(&req)
       .map_err(|errno| SysError::new(errno, "posix_spawn").with_path(program.to_string_lossy()))?
-  } else {
-    fork_on_tty(&req, cmd)?
   };
 
   // Linux keeps buffered output readable on the master after the last slave closes and then
@@ -201,7 +223,7 @@ pub fn spawn(cmd: &Command) -> Result<Spawned> {
   })
 }
 
-/// The fork path, for a different user or group.
+/// The fork path: for a different user or group, or a libc without addchdir_np/addclosefrom_np.
 #[cfg(target_os = "linux")]
 fn fork_on_tty(req: &sys::SpawnRequest<'_>, cmd: &Command) -> Result<Pid> {
   sys::fork_on_tty(req, cmd.uid, cmd.gid).map_err(|e| {
@@ -272,6 +294,107 @@ mod tests {
     assert_eq!((err.errno, err.syscall), (Errno::ENOENT, "chdir"));
     assert_eq!(err.path.as_deref(), Some("/nonexistent/dir"));
     assert!(err.is_exec_failure());
+  }
+
+  /// Reads the master until the child side is gone (EIO) and reaps the child.
+  #[cfg(target_os = "linux")]
+  fn run_to_end(s: Spawned) -> (String, i32) {
+    use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+    use nix::sys::wait::{waitpid, WaitStatus};
+    use std::os::fd::AsFd;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+      assert!(std::time::Instant::now() < deadline, "no EIO within 20 s");
+      let mut fds = [PollFd::new(s.master.as_fd(), PollFlags::POLLIN)];
+      poll(&mut fds, PollTimeout::from(1000u16)).unwrap();
+      match nix::unistd::read(&s.master, &mut buf) {
+        Ok(0) | Err(Errno::EIO) => break,
+        Ok(n) => out.extend_from_slice(&buf[..n]),
+        Err(Errno::EAGAIN) | Err(Errno::EINTR) => {}
+        Err(e) => panic!("read: {e}"),
+      }
+    }
+    let code = match waitpid(s.child.pid, None).unwrap() {
+      WaitStatus::Exited(_, code) => code,
+      other => panic!("{other:?}"),
+    };
+    (String::from_utf8_lossy(&out).into_owned(), code)
+  }
+
+  /// The fallback for an old libc and kernel, forced with the test-only switch: it is read
+  /// from the environment at each spawn, so it is set for a run of this test binary of its
+  /// own rather than in this multi-threaded process.
+  #[test]
+  #[cfg(target_os = "linux")]
+  fn old_system_fallback_in_a_process_of_its_own() {
+    let _g = serial();
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+      .args(["--exact", "spawn::tests::old_system_fallback", "--ignored"])
+      .args(["--test-threads=1", "--nocapture"])
+      .env(TEST_OLD_SYSTEM_ENV, "1")
+      .output()
+      .unwrap();
+    let text =
+      String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("1 passed"), "{text}");
+  }
+
+  #[test]
+  #[cfg(target_os = "linux")]
+  #[ignore = "run by old_system_fallback_in_a_process_of_its_own, with the switch set"]
+  fn old_system_fallback() {
+    use std::os::fd::AsRawFd;
+    assert_eq!(std::env::var(TEST_OLD_SYSTEM_ENV).as_deref(), Ok("1"));
+    let path = vec!["PATH=/usr/bin:/bin".to_string()];
+
+    // The cwd is honoured without addchdir_np.
+    let dir = std::env::temp_dir().join(format!("npr-old-cwd-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let dir = dir.canonicalize().unwrap();
+    let cmd = Command {
+      env: path.clone(),
+      cwd: dir.to_string_lossy().into_owned(),
+      ..Command::new("pwd", &[])
+    };
+    let (out, code) = run_to_end(spawn(&cmd).unwrap());
+    assert_eq!((out.trim_end(), code), (dir.to_str().unwrap(), 0));
+
+    // A host descriptor that is not close-on-exec does not reach the child.
+    let (rd, _wr) = nix::unistd::pipe().unwrap();
+    let flags = nix::fcntl::fcntl(&rd, nix::fcntl::FcntlArg::F_GETFD).unwrap();
+    assert_eq!(
+      flags & libc::FD_CLOEXEC,
+      0,
+      "the test needs an inheritable descriptor"
+    );
+    let inode = nix::sys::stat::fstat(&rd).unwrap().st_ino;
+    let cmd = Command {
+      env: path.clone(),
+      ..Command::new("ls", &["-l", "/proc/self/fd/"])
+    };
+    let (out, code) = run_to_end(spawn(&cmd).unwrap());
+    assert_eq!(code, 0, "{out}");
+    assert!(
+      out.contains("/dev/pts/"),
+      "the listing shows the tty: {out}"
+    );
+    assert!(
+      !out.contains(&format!("pipe:[{inode}]")),
+      "fd {} inherited: {out}",
+      rd.as_raw_fd()
+    );
+
+    // An exec failure is the program's failure (exit code 1 in JS), with its real errno.
+    let junk = dir.join("not-a-program");
+    std::fs::write(&junk, [0u8, 1, 2, 3]).unwrap();
+    std::fs::set_permissions(&junk, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let err = spawn(&Command::new(junk.to_str().unwrap(), &[])).unwrap_err();
+    assert_eq!((err.errno, err.syscall), (Errno::ENOEXEC, "execve"));
+    assert!(err.is_exec_failure());
+    std::fs::remove_dir_all(&dir).unwrap();
   }
 
   #[test]

@@ -12,6 +12,8 @@ use std::os::fd::{AsRawFd, BorrowedFd};
 #[cfg(target_os = "linux")]
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::ptr;
+#[cfg(target_os = "linux")]
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::OnceLock;
 
 nix::ioctl_write_ptr_bad!(ioctl_set_winsize, libc::TIOCSWINSZ, Winsize);
@@ -128,6 +130,19 @@ fn add_closefrom_fn() -> Option<AddClosefrom> {
   // SAFETY: the symbol is glibc's posix_spawn_file_actions_addclosefrom_np, whose C
   // signature is exactly `AddClosefrom`.
   Some(unsafe { std::mem::transmute::<usize, AddClosefrom>(addr) })
+}
+
+/// Whether `spawn_on_tty` can honour everything it promises with this libc: the cwd
+/// (addchdir_np) and, on Linux, closing the host's descriptors that are not close-on-exec
+/// (addclosefrom_np; macOS has POSIX_SPAWN_CLOEXEC_DEFAULT). Where it cannot (glibc < 2.34:
+/// RHEL 8, Debian 11, Ubuntu 20.04), the caller takes `fork_on_tty`. (macOS has addchdir_np
+/// from 10.15, the oldest macOS any supported Node runs on.)
+pub fn posix_spawn_is_complete() -> bool {
+  #[cfg(target_os = "linux")]
+  let closefrom = add_closefrom_fn().is_some();
+  #[cfg(not(target_os = "linux"))]
+  let closefrom = true;
+  add_chdir_fn().is_some() && closefrom
 }
 
 /// Spawn attributes and file actions, destroyed on every path.
@@ -332,6 +347,23 @@ pub fn unwatch_process_exit(poller: &polling::Poller, pid: Pid) {
 #[cfg(target_os = "linux")]
 const FORK_STEPS: [&str; 6] = ["setsid", "open", "setgid", "setuid", "chdir", "execve"];
 
+/// One past the highest descriptor the fork path's child may inherit: where close_range(2)
+/// is missing (Linux < 5.9, e.g. RHEL 8's 4.18) it closes 3..this one by one. Stored before
+/// each fork, because the child may only read memory (getrlimit is not async-signal-safe).
+#[cfg(target_os = "linux")]
+static CLOSE_LIMIT: AtomicI32 = AtomicI32::new(0);
+
+/// Test-only: the child closes descriptors one by one as on a kernel without close_range.
+#[cfg(target_os = "linux")]
+static CLOSE_ONE_BY_ONE: AtomicBool = AtomicBool::new(false);
+
+/// Test-only (see `spawn::TEST_OLD_SYSTEM_ENV`): makes the fork path's child close the
+/// host's descriptors as it must on a kernel without close_range(2).
+#[cfg(target_os = "linux")]
+pub fn emulate_missing_close_range(on: bool) {
+  CLOSE_ONE_BY_ONE.store(on, Ordering::Relaxed);
+}
+
 /// What `fork_on_tty` could not do: the child's failing step (a syscall name) and errno.
 #[cfg(target_os = "linux")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -358,6 +390,9 @@ pub fn fork_on_tty(
   let report_fd = report_wr.as_raw_fd();
   // Asked here so that the child does not have to.
   let last_signal = libc::SIGRTMAX();
+  let limit = nix::sys::resource::getrlimit(nix::sys::resource::Resource::RLIMIT_NOFILE)
+    .map_or(1024, |(soft, _)| soft.min(i32::MAX as u64) as i32);
+  CLOSE_LIMIT.store(limit, Ordering::Relaxed);
 
   // SAFETY: fork has no memory-safety preconditions; what follows in the child is below.
   let pid = unsafe { libc::fork() };
@@ -424,7 +459,8 @@ unsafe fn fork_child(
     }
   };
   // SAFETY: each call below is async-signal-safe and gets pointers to live, NUL-terminated
-  // strings or to stack values; close_range leaves 0-2 and the report pipe (closed by exec).
+  // strings or to stack values or atomics stored before the fork; the closing of descriptors
+  // leaves 0-2 and the report pipe (closed by exec).
   unsafe {
     let mut set = MaybeUninit::<libc::sigset_t>::uninit();
     libc::sigemptyset(set.as_mut_ptr());
@@ -464,15 +500,22 @@ unsafe fn fork_child(
     if libc::chdir(req.cwd.as_ptr()) < 0 {
       die(4);
     }
-    if report_fd > 3 {
-      libc::syscall(libc::SYS_close_range, 3u32, (report_fd - 1) as u32, 0u32);
+    let closed = !CLOSE_ONE_BY_ONE.load(Ordering::Relaxed)
+      && (report_fd <= 3
+        || libc::syscall(libc::SYS_close_range, 3u32, (report_fd - 1) as u32, 0u32) == 0)
+      && libc::syscall(
+        libc::SYS_close_range,
+        (report_fd + 1) as u32,
+        u32::MAX,
+        0u32,
+      ) == 0;
+    if !closed {
+      for fd in 3..CLOSE_LIMIT.load(Ordering::Relaxed) {
+        if fd != report_fd {
+          libc::close(fd);
+        }
+      }
     }
-    libc::syscall(
-      libc::SYS_close_range,
-      (report_fd + 1) as u32,
-      u32::MAX,
-      0u32,
-    );
     libc::execve(
       req.program.as_ptr(),
       argv.as_ptr().cast(),

@@ -1,0 +1,16 @@
+'use strict';
+// The platforms with a prebuilt package (napi-rs's naming: npm/<suffix>/ holds the package
+// node-pty-rs-<suffix> with node-pty-rs.<suffix>.node). The loader, `npm run build:all` and
+// the tests all read this one table.
+
+/** @type {{suffix: string, triple: string, platform: string, arch: string, libc: string | null}[]} */
+const TARGETS = [
+  { suffix: 'linux-x64-gnu', triple: 'x86_64-unknown-linux-gnu', platform: 'linux', arch: 'x64', libc: 'glibc' },
+  { suffix: 'linux-arm64-gnu', triple: 'aarch64-unknown-linux-gnu', platform: 'linux', arch: 'arm64', libc: 'glibc' },
+  { suffix: 'linux-x64-musl', triple: 'x86_64-unknown-linux-musl', platform: 'linux', arch: 'x64', libc: 'musl' },
+  { suffix: 'linux-arm64-musl', triple: 'aarch64-unknown-linux-musl', platform: 'linux', arch: 'arm64', libc: 'musl' },
+  { suffix: 'darwin-x64', triple: 'x86_64-apple-darwin', platform: 'darwin', arch: 'x64', libc: null },
+  { suffix: 'darwin-arm64', triple: 'aarch64-apple-darwin', platform: 'darwin', arch: 'arm64', libc: null },
+];
+
+module.exports = { TARGETS };
