@@ -10,7 +10,8 @@ const pty = require('..');
 const { start } = require('../demo/server');
 const { until } = require('./helpers');
 
-const CHROMIUM = '/usr/bin/chromium';
+// CHROMIUM_PATH: CI runners have Chrome elsewhere (.github/workflows/ci.yml sets it).
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 // The README's picture is refreshed on request only (UPDATE_SCREENSHOT=1 npx jest demo.browser),
 // so that running the tests leaves the work tree clean; otherwise it goes to a temporary file.
 const SCREENSHOT = process.env.UPDATE_SCREENSHOT

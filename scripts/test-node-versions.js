@@ -122,4 +122,6 @@ function main() {
   }
 }
 
-main();
+module.exports = { VERSIONS };
+
+if (require.main === module) main();
