@@ -74,7 +74,9 @@ function main() {
     const args = [jest, '--runInBand', '--json', '--outputFile', report];
     const suites = leaveOut.filter((l) => l.suite).map((l) => `/__tests__/${escapeRegExp(l.suite)}$`);
     const tests = leaveOut.filter((l) => l.test).map((l) => escapeRegExp(l.test));
-    if (suites.length) args.push('--testPathIgnorePatterns', '/node_modules/', ...suites);
+    // The CLI's list replaces package.json's (which keeps out the slow __tests__/platforms/), so both go.
+    const configured = require(path.join(ROOT, 'package.json')).jest.testPathIgnorePatterns || ['/node_modules/'];
+    if (suites.length) args.push('--testPathIgnorePatterns', ...configured, ...suites);
     if (tests.length) args.push('--testNamePattern', `^(?!.*(${tests.join('|')}))`);
     args.push(...opts.jestArgs);
     const started = Date.now();
