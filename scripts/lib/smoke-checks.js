@@ -106,6 +106,19 @@ check('write round trip: a line is echoed and read back; 200,000 raw bytes arriv
   return `echo and got:, then sha256 ${want.slice(0, 12)}… of 200,000 bytes`;
 });
 
+check('cwd is honoured, and the child inherits no descriptor of the host beyond 0-2', async () => {
+  // test-arm64.js hands this process its descriptor 3 WITHOUT close-on-exec (as a host's
+  // inherited descriptors may be): the spawn must still keep it from the child.
+  const inherited = process.env.SMOKE_INHERITED_FD ? Number(process.env.SMOKE_INHERITED_FD) : null;
+  if (inherited !== null) fs.fstatSync(inherited); // it is really open here
+  const { out, exit } = await run('/bin/sh', ['-c', 'pwd; exec ls /proc/self/fd'], { cwd: '/tmp' });
+  assert.strictEqual(exit.exitCode, 0);
+  const [cwd, ...fds] = out.split(/\s+/).filter(Boolean);
+  assert.strictEqual(cwd, '/tmp');
+  assert.deepStrictEqual(fds.map(Number), [0, 1, 2, 3], `the child's descriptors (3 is ls's own directory): ${out}`);
+  return `pwd /tmp; the child holds 0, 1, 2 (and ls its directory, 3)${inherited !== null ? `; the host's inheritable fd ${inherited} did not reach it` : ''}`;
+});
+
 check('a program that cannot start: exit code 1 and a structured error', async () => {
   const { exit } = await run('no-such-program-node-pty-rs', [], {});
   assert.strictEqual(exit.exitCode, 1);
