@@ -8,7 +8,7 @@
 //
 //   npm run test:node-versions                    every version, the whole suite
 //   npm run test:node-versions -- --versions 18,24
-//   npm run test:node-versions -- --ci            what .ci/run does: see CI_SKIP below
+//   npm run test:node-versions -- --ci            what .ci/run does: see CI_LEAVE_OUT below
 //
 // Prints one line per version (exact version, tests passed/failed/skipped, seconds) and exits
 // non-zero when any version fails.
