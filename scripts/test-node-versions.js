@@ -35,9 +35,29 @@ const CI_LEAVE_OUT = [
     test: '200 runs per size while the JS thread is busy',
     why: "ordering.test.js's stress test (1,200 spawns, ~65 s): it repeats what the suite's other ordering tests assert once each, for the Rust reactor's sake; no Node version changes the reactor",
   },
+  // Fixed-duration or 1,000-fold repetitions of the reactor's own guarantees (the bench-like
+  // tests): each costs its seconds whatever the Node version and asserts Rust-side behaviour
+  // that the single-shot tests of the same suites also exercise through every Node.
+  { test: '1,000 cycles of exit, kill, destroy, missing file and bad cwd', why: 'lifecycle.test.js: 1,000 repetitions (~6 s) of what its other tests check once' },
+  { test: 'a fast producer and a consumer that blocks 1 ms per chunk for 5 s', why: 'backpressure.test.js: runs 5 s by design (the reactor throttling a producer)' },
+  { test: 'yes for 3 s under pause()', why: 'backpressure.test.js: runs 3 s by design (the reactor stops reading while paused)' },
+  { test: 'a raw-mode child that does not read, sent 4 MiB', why: 'backpressure.test.js: runs 3 s by design (the reactor\'s write queue while the child stalls)' },
 ];
 
 const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** A left-out name that matches no test any more would silently stop leaving anything out. */
+function checkLeaveOut() {
+  const dir = path.join(ROOT, '__tests__');
+  const sources = fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.test.js'))
+    .map((f) => fs.readFileSync(path.join(dir, f), 'utf8'));
+  for (const l of CI_LEAVE_OUT) {
+    const found = l.suite ? fs.existsSync(path.join(dir, l.suite)) : sources.some((src) => src.includes(l.test));
+    if (!found) throw new Error(`CI_LEAVE_OUT names ${l.suite || `"${l.test}"`}, which no test file has any more: update scripts/test-node-versions.js`);
+  }
+}
 
 function parseArgs(argv) {
   const opts = { versions: VERSIONS, ci: false, jestArgs: [] };
@@ -55,6 +75,7 @@ function parseArgs(argv) {
 
 function main() {
   const opts = parseArgs(process.argv.slice(2));
+  if (opts.ci) checkLeaveOut();
   const engines = require(path.join(ROOT, 'package.json')).engines.node;
   const hostMajor = Number(process.versions.node.split('.')[0]);
   console.log(`engines.node ${engines}; versions: ${opts.versions.join(', ')}`);
