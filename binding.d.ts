@@ -9,28 +9,33 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
-/** A live terminal. index.js wraps it in node-pty's API. */
+/** A terminal's native handle; lib/terminal.js and lib/pair.js wrap it in node-pty's API. */
 export declare class NativePty {
+  /** The child's pid; 0 for an end of a pair without a process. */
   get pid(): number
   get ptsName(): string
-  /** The master's descriptor number while this object holds it, else -1. */
+  /** The master's descriptor number while it is open, else -1. */
   get fd(): number
-  /** The child's pidfd number while this object holds the terminal, else -1. */
+  /** The child's pidfd number until the child is reaped, else -1. */
   get pidfd(): number
+  /** Bytes accepted by `write` that the pty has not taken yet. */
+  get writableLength(): number
   /** Queues bytes for the child; never blocks. */
   write(data: Buffer): void
   setPaused(paused: boolean): void
   resize(cols: number, rows: number, pixelWidth: number, pixelHeight: number): void
+  /** Signals the child until it has been reaped, destroyed or not. */
   kill(signal: number): void
-  /** argv[0] of the terminal's foreground process, if any. */
-  foregroundProcess(): string | null
-  /** Closes the master now and sends the child SIGHUP; its exit is still reported. */
-  destroy(): void
+  /** The leader of the terminal's foreground process group, while the pty is open. */
+  foreground(): ForegroundInfo | null
+  /** Signals every process of the child's session; returns how many were signalled. */
+  killSession(signal: number): number
   /**
-   * Lets go of the terminal after its exit was delivered; the master closes as soon as the
-   * reactor is done with it (at once, unless a grandchild still writes to it).
+   * Closes the master before returning and sends the child SIGHUP; its exit is still
+   * reported. Idempotent; also closes a master that a background grandchild keeps open
+   * after the exit.
    */
-  release(): void
+  destroy(): void
 }
 
 /** The exit of a terminal's child, in node-pty's shape. */
@@ -39,11 +44,18 @@ export interface ExitInfo {
   signal: number
 }
 
+/** The leader of a terminal's foreground process group. */
+export interface ForegroundInfo {
+  pid: number
+  name: string
+  cwd?: string
+}
+
 /**
  * Opens a pty pair without a process: `[master, slave]`, each read and written through the
  * reactor like a terminal; each one's "exit" is its end of file.
  */
-export declare function open(cols: number, rows: number, utf8: boolean, onMaster: (arg: Buffer | ExitInfo) => void, onSlave: (arg: Buffer | ExitInfo) => void): Array<NativePty>
+export declare function open(cols: number, rows: number, utf8: boolean, onMaster: (arg: Buffer | null | ExitInfo) => void, onSlave: (arg: Buffer | null | ExitInfo) => void): Array<NativePty>
 
 /** The system's pty pool, where the platform tells. */
 export declare function ptyPool(): PtyPoolInfo | null
@@ -65,9 +77,9 @@ export interface ReactorInfo {
 export declare function reactorStats(): ReactorInfo
 
 /** Spawns `request.file` on a new pty; `on_event` gets its output and then its exit. */
-export declare function spawn(request: SpawnRequest, onEvent: (arg: Buffer | ExitInfo) => void): NativePty
+export declare function spawn(request: SpawnRequest, onEvent: (arg: Buffer | null | ExitInfo) => void): NativePty
 
-/** The spawn request, validated and defaulted by index.js. */
+/** The spawn request, validated and defaulted by lib/options.js. */
 export interface SpawnRequest {
   file: string
   args: Array<string>

@@ -17,26 +17,27 @@
  * `Error` with `code`, `errno` and `syscall` when the system refuses a pty (`'EMFILE'`,
  * `'EAGAIN'`). A program that cannot be started (missing file, bad cwd) does not throw: as in
  * node-pty the terminal exits with code 1, and the exit event carries the `error`.
+ * @returns an {@link ITerminal}: node-pty's {@link IPty} and the members it has at run time.
  */
 export declare function spawn(
   file: string,
   args: string[] | string,
   options: IPtyForkOptions | IWindowsPtyForkOptions
-): IPty;
+): ITerminal;
 
 /** @deprecated Use {@link spawn}. */
 export declare function fork(
   file: string,
   args: string[] | string,
   options: IPtyForkOptions | IWindowsPtyForkOptions
-): IPty;
+): ITerminal;
 
 /** @deprecated Use {@link spawn}. */
 export declare function createTerminal(
   file: string,
   args: string[] | string,
   options: IPtyForkOptions | IWindowsPtyForkOptions
-): IPty;
+): ITerminal;
 
 /**
  * Opens a pty pair without a process (node-pty's `open`). Bytes written to `master` are read on
@@ -54,7 +55,7 @@ export interface IPtyOpenOptions {
 }
 
 /** What {@link open} returns: a terminal without a process, and both of its ends as streams. */
-export interface IPtyPair extends Omit<IPty, 'pid'> {
+export interface IPtyPair extends Omit<ITerminal, 'pid'> {
   /** `null`: there is no process. */
   readonly pid: null;
   /** The master end: what a terminal emulator reads and writes. */
@@ -144,7 +145,11 @@ export interface IExitEvent {
   error?: NodeJS.ErrnoException;
 }
 
-/** An interface representing a pseudoterminal. */
+/**
+ * An interface representing a pseudoterminal: node-pty's `IPty`, member for member, so that an
+ * object with node-pty's members only (a mock, another implementation) is an `IPty` here too.
+ * What this library's terminals have beyond it is on {@link ITerminal}, which `spawn` returns.
+ */
 export interface IPty {
   /** The process ID of the outer process. `undefined` when the program could not be started. */
   readonly pid: number;
@@ -189,18 +194,6 @@ export interface IPty {
   readonly onExit: IEvent<IExitEvent>;
 
   /**
-   * Adds a listener to the data event, fired when data is returned from the pty.
-   * @deprecated Use IPty.onData
-   */
-  on(event: 'data', listener: (data: string) => void): void;
-
-  /**
-   * Adds a listener to the exit event, fired when the pty exits.
-   * @deprecated Use IPty.onExit
-   */
-  on(event: 'exit', listener: (exitCode: number, signal?: number) => void): void;
-
-  /**
    * Resizes the dimensions of the pty.
    * @param columns The number of columns to use.
    * @param rows The number of rows to use.
@@ -229,13 +222,134 @@ export interface IPty {
 
   /** Resumes the pty for customizable flow control. */
   resume(): void;
+}
+
+/**
+ * What `spawn` returns: node-pty's {@link IPty} (assignable to it) plus what node-pty's terminal
+ * object also has at run time without declaring it in `IPty`: the EventEmitter methods,
+ * `destroy`, `end`, `pipe` and `setEncoding`.
+ */
+export interface ITerminal extends IPty, IDisposableTerminal {
+  /**
+   * Writes data to the pty. Never blocks: bytes are queued and written in order as the
+   * program reads them. As in node-pty, anything but a string is sent as `Buffer.from(data)`
+   * would give it: an Array or typed array element by element (each `& 0xff`), an
+   * ArrayBuffer's bytes; a DataView sends the bytes it views (node-pty sends none).
+   * @throws TypeError `'ERR_INVALID_ARG_TYPE'` for other types, `'ERR_INVALID_ARG_VALUE'` for a
+   * detached ArrayBuffer or a view of one.
+   */
+  write(data: string | Buffer | Uint8Array | ArrayBufferView | ArrayBuffer | ArrayLike<number>): void;
 
   /**
-   * Closes the terminal: no more data is delivered, the pty is closed by the time this returns,
-   * and the program gets SIGHUP. `onExit` still fires when the program ends.
+   * Kills the pty. As node-pty, never throws: a falsy signal is SIGHUP, a name that is not in
+   * `os.constants.signals` or a number that is not a signal sends nothing. A no-op once the
+   * program has exited.
+   * @param signal A name (`'SIGTERM'`) or number; default `'SIGHUP'`.
+   */
+  kill(signal?: string | number): void;
+
+  /**
+   * As node-pty's `end` (`net.Socket#end` on its master): writes `data` if given. The terminal
+   * stays open and writable; {@link ITerminal.destroy} closes it.
+   */
+  end(data?: string | Buffer): void;
+
+  /**
+   * As node-pty's `pipe` (`Readable#pipe` of its master): every chunk of output is written to
+   * `destination` in order; while `destination.write()` asks to wait the terminal is paused
+   * (so the program blocks instead of the output piling up), until `'drain'`. After the exit,
+   * and so after the last byte, `destination.end()` is called unless `options.end` is false.
+   * `destination` gets the `'pipe'` and `'unpipe'` events with the terminal as the source.
+   * @returns `destination`, for chaining.
+   */
+  pipe<T extends NodeJS.WritableStream>(destination: T, options?: { end?: boolean }): T;
+
+  /**
+   * As node-pty's `setEncoding`: the data events carry strings decoded with `encoding` from
+   * now on, or Buffers when it is `null`/`undefined`. Strings written are still encoded with
+   * the spawn option `encoding`.
+   * @throws TypeError `'ERR_UNKNOWN_ENCODING'` for an encoding Node does not know.
+   */
+  setEncoding(encoding?: BufferEncoding | null): void;
+
+  /**
+   * Adds a listener to the data event, fired when data is returned from the pty.
+   * @deprecated Use IPty.onData
+   */
+  on(event: 'data', listener: (data: string) => void): void;
+
+  /**
+   * Adds a listener to the exit event, fired when the pty exits.
+   * @deprecated Use IPty.onExit
+   */
+  on(event: 'exit', listener: (exitCode: number, signal?: number) => void): void;
+
+  /**
+   * Closes the terminal: no more data is delivered, the pty is closed by the time this returns
+   * (also after the exit, when a background job still holds it), and the program gets SIGHUP.
+   * `onExit` still fires when the program ends, and the event loop stays open until it has.
    */
   destroy(): void;
+
+  /**
+   * (node-pty-rs) The leader of the terminal's foreground process group: its pid, its name as
+   * `process` reports it, and its working directory where the system tells. `undefined` after
+   * the exit or destroy(). What a terminal host titles a tab with, and where a new tab opens.
+   */
+  readonly foreground: IForegroundProcess | undefined;
+
+  /**
+   * (node-pty-rs) Signals every process still in the terminal's session: the program's process
+   * group and its background jobs, not processes that left with setsid. Returns how many were
+   * signalled; 0 once the pty is closed.
+   * @param signal Default `'SIGHUP'`. An unknown signal throws a `TypeError` with code
+   * `'ERR_UNKNOWN_SIGNAL'`.
+   */
+  killSession(signal?: string | number): number;
+
+  /** (node-pty-rs) Bytes accepted by `write()` that the pty has not taken yet. */
+  readonly writableLength: number;
+
+  /**
+   * (node-pty-rs) Fires when `writableLength` returns to 0 after being above 0: the program has
+   * taken everything written so far. Not fired when the terminal closes with input queued.
+   */
+  readonly onDrain: IEvent<void>;
+
+  /** (node-pty-rs) The legacy form of `onDrain`. */
+  on(event: 'drain', listener: () => void): void;
+
+  /** (node-pty-rs) A Promise of the same event `onExit` gets. */
+  readonly exited: Promise<IExitEvent>;
+
+  /**
+   * (node-pty-rs) The output as an async iterable, ending after the exit. A loop slower than
+   * the program pauses the terminal (above 1 MiB queued); `break` leaves it running.
+   */
+  [Symbol.asyncIterator](): AsyncIterableIterator<string | Buffer>;
 }
+
+/** (node-pty-rs) The leader of a terminal's foreground process group. */
+export interface IForegroundProcess {
+  pid: number;
+  /** As `IPty.process` reports it: argv[0] on Linux, the process name on macOS. */
+  name: string;
+  /** Its working directory; `undefined` where the system does not tell. */
+  cwd: string | undefined;
+}
+
+// The well-known symbols of explicit resource management exist in TypeScript's lib only from
+// esnext.disposable (and in @types/node 20+): declared through them only where they exist, so
+// that a project compiling against an older lib still compiles.
+type AsyncDisposeSymbol = SymbolConstructor extends { readonly asyncDispose: infer S extends symbol } ? S : never;
+type DisposeSymbol = SymbolConstructor extends { readonly dispose: infer S extends symbol } ? S : never;
+
+/**
+ * (node-pty-rs) `await using term = spawn(…)` sends SIGHUP to the terminal's session, SIGKILL
+ * after 2 s if the program is still there (and to background jobs left at its exit), and
+ * resolves after the exit with the pty closed; `using term = spawn(…)` destroys it.
+ */
+export type IDisposableTerminal = { [K in AsyncDisposeSymbol]: () => Promise<void> } & { [K in DisposeSymbol]: () => void };
 
 /** An object that can be disposed via a dispose function. */
 export interface IDisposable {

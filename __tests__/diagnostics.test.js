@@ -111,7 +111,7 @@ describe('the leak helper', () => {
   });
 });
 
-test('out of descriptors: spawn() throws EMFILE naming the limit and the pty pool, and leaks nothing', () => {
+test('out of descriptors: spawn() throws EMFILE naming the limit, and leaks nothing', () => {
   const script = path.join(__dirname, 'fixtures', 'exhaust-descriptors.js');
   const out = execFileSync('/bin/sh', ['-c', `ulimit -n 64 && exec "${process.execPath}" "${script}"`], { encoding: 'utf8', timeout: 60000 });
   const r = JSON.parse(out);
@@ -119,7 +119,8 @@ test('out of descriptors: spawn() throws EMFILE naming the limit and the pty poo
   expect(r.isError).toBe(true);
   expect(r.code).toBe('EMFILE');
   expect(r.fdLimit).toBe(64);
-  expect(r.ptyPool).toEqual({ inUse: expect.any(Number), max: expect.any(Number) });
+  // The pool is not what ran out (pool.test.js covers its exhaustion), and could not be read.
+  expect(r.ptyPool).toBeUndefined();
   // Which open runs out depends on how many descriptors the host already holds (it differs
   // between Node versions): the master's (posix_openpt, no path) or the slave's (open, which
   // names the pts it tried). Either way the message names that syscall, and the path iff one.
@@ -127,9 +128,7 @@ test('out of descriptors: spawn() throws EMFILE naming the limit and the pty poo
   if (r.syscall === 'open') expect(r.path).toMatch(/^\/dev\/pts\/\d+$/);
   else expect(r.path).toBeUndefined();
   const where = r.syscall === 'open' ? `, '${r.path}'` : '';
-  expect(r.message).toBe(
-    `${r.syscall} failed: Too many open files (EMFILE)${where}; the process's descriptor limit is 64; pty pool: ${r.ptyPool.inUse} of ${r.ptyPool.max} in use`
-  );
+  expect(r.message).toBe(`${r.syscall} failed: Too many open files (EMFILE)${where}; the process's descriptor limit is 64`);
 });
 
 afterAll(() => {

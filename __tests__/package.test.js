@@ -85,14 +85,16 @@ term.onData((d) => process.stdout.write(d));
   expect(out).toBe('function function true\nesm\r\n');
 });
 
-test('TypeScript written against node-pty compiles against the installed alias', () => {
-  fs.copyFileSync(path.join(__dirname, 'types', 'consumer.ts'), path.join(dir, 'consumer.ts'));
-  const source = fs.readFileSync(path.join(dir, 'consumer.ts'), 'utf8').replace(/'\.\.\/\.\.\/index'/g, "'@lydell/node-pty'");
-  fs.writeFileSync(path.join(dir, 'consumer.ts'), source);
+test('TypeScript written against node-pty (a consumer, a mock of IPty) compiles against the installed alias', () => {
+  const files = ['consumer.ts', 'mock.ts'];
+  for (const file of files) {
+    const source = fs.readFileSync(path.join(__dirname, 'types', file), 'utf8').replace(/'\.\.\/\.\.\/index'/g, "'@lydell/node-pty'");
+    fs.writeFileSync(path.join(dir, file), source);
+  }
   const tsc = require.resolve('typescript/bin/tsc');
   execFileSync(
     process.execPath,
-    [tsc, '--noEmit', '--strict', '--module', 'commonjs', '--target', 'es2020', '--types', 'node', '--typeRoots', path.join(root, 'node_modules', '@types'), 'consumer.ts'],
+    [tsc, '--noEmit', '--strict', '--module', 'commonjs', '--target', 'es2020', '--types', 'node', '--typeRoots', path.join(root, 'node_modules', '@types'), ...files],
     { cwd: dir, encoding: 'utf8' }
   );
 });

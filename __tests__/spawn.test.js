@@ -1,10 +1,11 @@
 'use strict';
 
+const { execFileSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const pty = require('..');
-const { run, sh, until } = require('./helpers');
+const { delay, run, sh, until } = require('./helpers');
 
 describe('round trip and exit', () => {
   test('input typed into a shell comes back as its output', async () => {
@@ -172,11 +173,23 @@ describe('size', () => {
   });
 });
 
+/** Runs `write` once the program has printed `ready` (after `stty raw`, so nothing is cooked). */
+function whenReady(term, write) {
+  let seen = '';
+  const sub = term.onData((d) => {
+    seen += Buffer.isBuffer(d) ? d.toString('latin1') : d;
+    if (seen.includes('ready')) {
+      sub.dispose();
+      write();
+    }
+  });
+}
+
 describe('encodings', () => {
   test('encoding null delivers Buffers, and Buffers can be written', async () => {
-    const { output, chunks } = await run('/bin/sh', ['-c', 'stty raw -echo; head -c 4 | od -An -tx1'], { encoding: null }, (term) => {
-      setTimeout(() => term.write(Buffer.from([0xde, 0xad, 0xbe, 0xef])), 100);
-    });
+    const { output, chunks } = await run('/bin/sh', ['-c', 'stty raw -echo; echo ready; head -c 4 | od -An -tx1'], { encoding: null }, (term) =>
+      whenReady(term, () => term.write(Buffer.from([0xde, 0xad, 0xbe, 0xef])))
+    );
     expect(chunks.every((c) => Buffer.isBuffer(c))).toBe(true);
     expect(output.toString('latin1')).toMatch(/de ad be ef/);
   });
@@ -198,9 +211,9 @@ describe('encodings', () => {
   });
 
   test('other encodings decode output and encode input', async () => {
-    const { output } = await run('/bin/sh', ['-c', 'stty raw -echo; head -c 2 | od -An -tx1'], { encoding: 'latin1' }, (term) => {
-      setTimeout(() => term.write('é\u00ff'), 100);
-    });
+    const { output } = await run('/bin/sh', ['-c', 'stty raw -echo; echo ready; head -c 2 | od -An -tx1'], { encoding: 'latin1' }, (term) =>
+      whenReady(term, () => term.write('é\u00ff'))
+    );
     expect(output).toMatch(/e9 ff/);
   });
 });
@@ -227,28 +240,47 @@ describe('terminal properties', () => {
 });
 
 describe('after exit or destroy', () => {
-  test('write, resize, kill, pause, resume and clear are no-ops', async () => {
+  /** Calls every method on `t` and returns how many data and drain events fired afterwards. */
+  async function callEverything(t) {
+    let events = 0;
+    t.onData(() => events++);
+    t.onDrain(() => events++);
+    t.write('x'.repeat(100000));
+    t.resize(10, 10);
+    t.pause();
+    t.resume();
+    t.clear();
+    t.destroy();
+    expect(t.cols).toBe(80); // resize changed nothing
+    expect(t.rows).toBe(24);
+    expect(t.writableLength).toBe(0); // nothing was queued
+    expect(t.fd).toBe(-1);
+    await delay(200); // anything that (wrongly) follows would show up by now
+    return events;
+  }
+
+  test('after the exit: write, resize, pause, resume, clear, kill and destroy change nothing and fire nothing', async () => {
     const { term } = await sh('exit 0');
-    for (const t of [term, destroyedTerminal()]) {
-      expect(() => {
-        t.write('x');
-        t.resize(10, 10);
-        t.kill();
-        t.kill('SIGKILL');
-        t.pause();
-        t.resume();
-        t.clear();
-        t.destroy();
-      }).not.toThrow();
-    }
+    let exits = 0;
+    term.onExit(() => exits++);
+    term.kill();
+    term.kill('SIGKILL');
+    expect(await callEverything(term)).toBe(0);
+    expect(exits).toBe(0); // reported once, before
+    await expect(term.exited).resolves.toEqual({ exitCode: 0, signal: 0 });
+  });
+
+  test('after destroy(): write, resize, pause, resume and clear change nothing; the exit is reported once', async () => {
+    const t = pty.spawn('/bin/sh', ['-c', 'sleep 30'], {});
+    let exits = 0;
+    const exited = new Promise((resolve) => t.onExit((e) => resolve(e, exits++)));
+    t.destroy();
+    expect(await callEverything(t)).toBe(0);
+    expect((await exited).signal).toBe(1);
+    expect(exits).toBe(1);
   });
 });
 
-function destroyedTerminal() {
-  const t = pty.spawn('/bin/sh', ['-c', 'sleep 30'], {});
-  t.destroy();
-  return t;
-}
 
 test('module shape: spawn, fork and createTerminal', () => {
   expect(pty.fork).toBe(pty.spawn);
@@ -274,6 +306,30 @@ describe('uid and gid', () => {
       expect(exit.error).toMatchObject({ code: 'EACCES', syscall: 'chdir', path: dir });
     } finally {
       fs.rmSync(dir, { recursive: true });
+    }
+  });
+
+  /** The supplementary groups of a program run with `options`, from the kernel's view. */
+  async function groupsOf(options) {
+    const { output, exit } = await run('/bin/sh', ['-c', 'grep ^Groups: /proc/self/status'], { cwd: '/', ...options });
+    expect(exit.exitCode).toBe(0);
+    return output.replace(/^Groups:/, '').trim().split(/\s+/).filter(Boolean).map(Number);
+  }
+
+  asRoot("uid alone: the user's own supplementary groups, not the host's", async () => {
+    const own = execFileSync('id', ['-G', 'nobody'], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
+    expect(own).not.toEqual(process.getgroups()); // or the test could not tell them apart
+    expect(await groupsOf({ uid: 65534 })).toEqual(own);
+  });
+
+  asRoot('uid of no known user: no supplementary groups; with gid: that group only', async () => {
+    expect(await groupsOf({ uid: 54321 })).toEqual([]);
+    expect(await groupsOf({ uid: 54321, gid: 54322 })).toEqual([54322]);
+  });
+
+  test('ids beyond 32 bits, or the kernel\'s "unchanged" (2**32-1), are a RangeError, not wrapped to root', () => {
+    for (const options of [{ uid: 2 ** 32 }, { gid: 2 ** 32 }, { uid: 2 ** 32 - 1 }, { uid: 2 ** 53 }]) {
+      expect(() => pty.spawn('/bin/sh', ['-c', 'id -u'], options)).toThrow(expect.objectContaining({ name: 'RangeError', code: 'ERR_OUT_OF_RANGE' }));
     }
   });
 

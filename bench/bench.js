@@ -1,6 +1,6 @@
 'use strict';
 
-// npm run bench [-- --rounds N] [-- --write]
+// npm run bench [-- --rounds N] [-- --only spawn|throughput|latency|scale|destroy] [-- --write]
 //
 // node-pty-rs, node-pty 1.1.0 and @lydell/node-pty 1.1.0 side by side in one run: every
 // measurement in a fresh process, libraries alternating within each round, medians over the
@@ -23,7 +23,9 @@ const SPAWNS = argValue('--spawns', 30);
 const KEYSTROKES = argValue('--keystrokes', 2000);
 const TERMINALS = argValue('--terminals', 1000);
 const THROUGHPUT_BYTES = 100 * 1000 * 1000;
+const DESTROY = [300, 100]; // terminals, of which flooding output
 const WRITE = process.argv.includes('--write');
+const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
 
 const median = (xs) => {
   const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
@@ -205,7 +207,22 @@ function scaleTable(sc) {
   ].join('\n');
 }
 
-function targets({ spawn, tp, lat, sc }) {
+function destroyTable(ds) {
+  const ours = ds['node-pty-rs'] || {};
+  const rows = LIBRARIES.map((l) => {
+    const r = ds[l] || {};
+    return `| ${l} | ${fmt(r.p50us, 0)} | ${fmt(r.p99us, 0)} | ${ratio(r.p99us, ours.p99us)} | ${fmt(r.allMs, 1)} |`;
+  });
+  return [
+    `### 5. destroy(): time the JS thread is blocked per call, ${DESTROY[0]} terminals of which ${DESTROY[1]} flood output (\`yes\`), median over ${ROUNDS} rounds`,
+    '',
+    '| library | p50 µs | p99 µs | vs node-pty-rs | ms to destroy all |',
+    '|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
+function targets({ spawn, tp, lat, sc, ds }) {
   const ours2 = spawn[2]['node-pty-rs'] || {};
   const np2 = spawn[2]['node-pty'] || {};
   const ourTp = tp['node-pty-rs'] || {};
@@ -213,6 +230,7 @@ function targets({ spawn, tp, lat, sc }) {
   const npLat = lat['node-pty'] || {};
   const ourSc = sc['node-pty-rs'] || {};
   const npSc = sc['node-pty'] || {};
+  const ourDs = ds['node-pty-rs'] || {};
   const check = (ok, text) => `| ${ok ? 'met' : '**missed**'} | ${text} |`;
   return [
     '### Targets',
@@ -226,6 +244,7 @@ function targets({ spawn, tp, lat, sc }) {
     check(ourLat.p99us <= 2 * ourLat.p50us, `keystroke p99 <= 2x our p50: ${fmt(ourLat.p99us, 0)} µs vs 2 x ${fmt(ourLat.p50us, 0)} µs`),
     check(ourSc.threadsAdded <= 2, `${TERMINALS} terminals add <= 2 threads: ${fmt(ourSc.threadsAdded, 0)}`),
     check(ourSc.rssPerTerminalKiB <= npSc.rssPerTerminalKiB, `RSS per terminal no more than node-pty's: ${fmt(ourSc.rssPerTerminalKiB, 1)} KiB vs ${fmt(npSc.rssPerTerminalKiB, 1)} KiB`),
+    check(ourDs.p99us <= 1000, `destroy() p99 <= 1 ms with ${DESTROY[1]} of ${DESTROY[0]} terminals flooding: ${fmt(ourDs.p99us, 0)} µs`),
   ].join('\n');
 }
 
@@ -271,31 +290,32 @@ function main() {
   const started = new Date().toISOString();
   const header = `node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0].model}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, Linux ${os.release()}, ${started}`;
   log(header);
-  const spawn = runSpawn();
-  const tp = runThroughput();
-  const lat = runRounds('latency', ['latency', KEYSTROKES]);
-  const sc = runRounds('scale', ['scale', TERMINALS]);
+  const wanted = (section) => !ONLY || ONLY === section;
+  const spawn = wanted('spawn') ? runSpawn() : null;
+  const tp = wanted('throughput') ? runThroughput() : null;
+  const lat = wanted('latency') ? runRounds('latency', ['latency', KEYSTROKES]) : null;
+  const sc = wanted('scale') ? runRounds('scale', ['scale', TERMINALS]) : null;
+  const ds = wanted('destroy') ? runRounds('destroy', ['destroy', ...DESTROY]) : null;
+  const sections = [
+    spawn && spawnTable(spawn),
+    spawn && '![spawn cost against host heap](spawn-cost.svg)',
+    tp && throughputTable(tp),
+    lat && latencyTable(lat),
+    sc && scaleTable(sc),
+    ds && destroyTable(ds),
+  ].filter(Boolean);
   const report = [
     '# Benchmark results',
     '',
     `Made with \`npm run bench -- --write\` (bench/bench.js): ${header}.`,
     `Every measurement runs in a fresh Node process; within each round the libraries alternate; the tables show medians over the rounds.`,
     '',
-    targets({ spawn, tp, lat, sc }),
-    '',
-    spawnTable(spawn),
-    '',
-    '![spawn cost against host heap](spawn-cost.svg)',
-    '',
-    throughputTable(tp),
-    '',
-    latencyTable(lat),
-    '',
-    scaleTable(sc),
-    '',
+    ...(ONLY ? [] : [targets({ spawn, tp, lat, sc, ds }), '']),
+    ...sections.flatMap((section) => [section, '']),
   ].join('\n');
   process.stdout.write(report);
-  if (WRITE) {
+  if (WRITE && ONLY) log('--write needs the full run: nothing written');
+  else if (WRITE) {
     fs.writeFileSync(path.join(__dirname, 'RESULTS.md'), report);
     fs.writeFileSync(path.join(__dirname, 'spawn-cost.svg'), spawnChart(spawn));
     log('wrote bench/RESULTS.md and bench/spawn-cost.svg');

@@ -6,6 +6,7 @@
 //   node --expose-gc measure.js <library> throughput <file> <bytes>
 //   node --expose-gc measure.js <library> latency <count>
 //   node --expose-gc measure.js <library> scale <count>
+//   node --expose-gc measure.js <library> destroy <count> <flooding>
 
 const fs = require('fs');
 
@@ -123,7 +124,34 @@ async function scale(count) {
   };
 }
 
-const scenarios = { spawn: spawnCost, throughput, latency, scale };
+/**
+ * How long destroy() blocks the JS thread: `count` terminals, `flooding` of them running `yes`
+ * (read as fast as they come) while each one is destroyed in turn.
+ */
+async function destroyCost(count, flooding) {
+  count = Number(count);
+  flooding = Number(flooding);
+  const terms = [];
+  for (let i = 0; i < count; i++) {
+    const term = pty.spawn('/bin/sh', ['-c', i < flooding ? 'exec yes' : 'exec cat'], { env: ENV });
+    term.onData(() => {});
+    terms.push(term);
+  }
+  const exits = terms.map(exited);
+  await new Promise((r) => setTimeout(r, 1000)); // the floods are running
+  const samples = [];
+  const t0 = now();
+  for (const term of terms) {
+    const t = now();
+    term.destroy();
+    samples.push((now() - t) * 1000);
+  }
+  const allMs = now() - t0;
+  await Promise.all(exits);
+  return { count, flooding, p50us: percentile(samples, 50), p99us: percentile(samples, 99), allMs };
+}
+
+const scenarios = { spawn: spawnCost, throughput, latency, scale, destroy: destroyCost };
 const keepAlive = setInterval(() => {}, 1000); // a pending measurement is never abandoned
 scenarios[scenario](...args).then(
   (result) => {

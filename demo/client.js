@@ -36,8 +36,18 @@
   };
   const sendSize = () => send({ type: 'resize', cols: term.cols, rows: term.rows });
 
-  // Typing and pasting alike; a paste goes whole, the server and the pty queue it.
-  term.onData((data) => send({ type: 'input', data }));
+  // Typing and pasting alike. A large paste goes in pieces (the server refuses messages over
+  // 1 MiB, and 64 Ki characters stay below it even as JSON escapes), never splitting a
+  // surrogate pair; the server stops reading while the program is behind, so TCP paces them.
+  const PIECE = 64 * 1024;
+  term.onData((data) => {
+    for (let i = 0; i < data.length; ) {
+      let end = Math.min(i + PIECE, data.length);
+      if (end < data.length && /[\ud800-\udbff]/.test(data[end - 1])) end--;
+      send({ type: 'input', data: data.slice(i, end) });
+      i = end;
+    }
+  });
   term.onResize(sendSize);
   window.addEventListener('resize', () => fit.fit());
 

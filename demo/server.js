@@ -13,6 +13,7 @@ const { createGuard, publicName } = require('./guard');
 const { startSession } = require('./session');
 
 const JS = 'text/javascript; charset=utf-8';
+const MAX_MESSAGE = 1024 * 1024;
 const FILES = {
   '/': [path.join(__dirname, 'index.html'), 'text/html; charset=utf-8'],
   '/client.js': [path.join(__dirname, 'client.js'), JS],
@@ -46,8 +47,36 @@ function refuseUpgrade(socket, status, message) {
   );
 }
 
-const tokenOf = (req) => new URL(req.url, 'http://localhost').searchParams.get('token');
-const pathOf = (req) => new URL(req.url, 'http://localhost').pathname;
+/**
+ * The request's target as a URL, or null when it does not parse (`//`, `//[`, `http://[`…):
+ * those get a 400, before anything else looks at them.
+ */
+function targetOf(req) {
+  try {
+    return new URL(req.url, 'http://localhost');
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Runs a handler so that nothing it throws leaves it: an exception out of an 'request' or
+ * 'upgrade' listener would end the server and every shell in it. `fail` answers instead.
+ */
+function guarded(handler, fail) {
+  return (req, ...rest) => {
+    try {
+      handler(req, ...rest);
+    } catch (err) {
+      console.error(`node-pty-rs demo: ${req.method} ${JSON.stringify(req.url)} failed: ${err && err.stack}`);
+      try {
+        fail(...rest);
+      } catch {
+        rest[0].destroy();
+      }
+    }
+  };
+}
 
 /**
  * Starts the demo server. Resolves once it is listening.
@@ -55,7 +84,9 @@ const pathOf = (req) => new URL(req.url, 'http://localhost').pathname;
  */
 function start({ port = 0, host = '127.0.0.1', token = crypto.randomBytes(16).toString('hex'), maxTerminals = 8 } = {}) {
   const server = http.createServer();
-  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false });
+  // One message is held whole before the session sees it: a bound on it bounds the memory a
+  // socket can take (client.js sends large pastes in pieces well below it).
+  const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, clientTracking: false, maxPayload: MAX_MESSAGE });
   const sessions = new Set();
   // Every connection, upgraded ones included: close() drops them all rather than wait.
   const sockets = new Set();
@@ -65,27 +96,47 @@ function start({ port = 0, host = '127.0.0.1', token = crypto.randomBytes(16).to
   });
   let guard;
 
-  server.on('request', (req, res) => {
-    if (!guard.hostAllowed(req)) return text(res, 403, 'forbidden: unexpected Host header');
-    if (req.method !== 'GET' && req.method !== 'HEAD') return text(res, 405, 'method not allowed');
-    const route = pathOf(req);
-    if (route === '/diagnostics') {
-      if (!guard.tokenValid(tokenOf(req))) return text(res, 401, 'unauthorized: missing or wrong token');
-      return reply(res, 200, 'application/json', JSON.stringify(pty.diagnostics()));
-    }
-    if (!Object.hasOwn(FILES, route)) return text(res, 404, 'not found');
-    const [file, type] = FILES[route];
-    fs.readFile(file, (err, body) => (err ? text(res, 500, 'cannot read file') : reply(res, 200, type, body)));
-  });
+  const serverError = (res) => (res.headersSent ? res.destroy() : text(res, 500, 'internal error'));
+  server.on(
+    'request',
+    guarded((req, res) => {
+      const target = targetOf(req);
+      if (!target) return text(res, 400, 'bad request: unparsable target');
+      if (!guard.hostAllowed(req)) return text(res, 403, 'forbidden: unexpected Host header');
+      if (req.method !== 'GET' && req.method !== 'HEAD') return text(res, 405, 'method not allowed');
+      const route = target.pathname;
+      if (route === '/diagnostics') {
+        if (!guard.tokenValid(target.searchParams.get('token'))) return text(res, 401, 'unauthorized: missing or wrong token');
+        return reply(res, 200, 'application/json', JSON.stringify(pty.diagnostics()));
+      }
+      if (!Object.hasOwn(FILES, route)) return text(res, 404, 'not found');
+      const [file, type] = FILES[route];
+      fs.readFile(file, (err, body) => (err ? text(res, 500, 'cannot read file') : reply(res, 200, type, body)));
+    }, serverError),
+  );
 
-  server.on('upgrade', (req, socket, head) => {
-    socket.on('error', () => socket.destroy());
-    if (pathOf(req) !== '/ws') return refuseUpgrade(socket, 404, 'not found');
-    if (!guard.hostAllowed(req)) return refuseUpgrade(socket, 403, 'forbidden: unexpected Host header');
-    if (!guard.originAllowed(req)) return refuseUpgrade(socket, 403, 'forbidden: foreign Origin');
-    if (!guard.tokenValid(tokenOf(req))) return refuseUpgrade(socket, 401, 'unauthorized: missing or wrong token');
-    wss.handleUpgrade(req, socket, head, (ws) => connect(ws));
-  });
+  server.on(
+    'upgrade',
+    guarded((req, socket, head) => {
+      socket.on('error', () => socket.destroy());
+      const target = targetOf(req);
+      if (!target) return refuseUpgrade(socket, 400, 'bad request: unparsable target');
+      if (target.pathname !== '/ws') return refuseUpgrade(socket, 404, 'not found');
+      if (!guard.hostAllowed(req)) return refuseUpgrade(socket, 403, 'forbidden: unexpected Host header');
+      if (!guard.originAllowed(req)) return refuseUpgrade(socket, 403, 'forbidden: foreign Origin');
+      if (!guard.tokenValid(target.searchParams.get('token'))) return refuseUpgrade(socket, 401, 'unauthorized: missing or wrong token');
+      wss.handleUpgrade(req, socket, head, (ws) => connect(ws));
+    }, (socket) => refuseUpgrade(socket, 500, 'internal error')),
+  );
+
+  // Without a listener Node drops a CONNECT without a word; answer it like any other method.
+  server.on(
+    'connect',
+    guarded((req, socket) => {
+      socket.on('error', () => socket.destroy());
+      refuseUpgrade(socket, 405, 'method not allowed');
+    }, (socket) => socket.destroy()),
+  );
 
   function connect(ws) {
     if (sessions.size >= maxTerminals) {

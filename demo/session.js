@@ -14,6 +14,10 @@ const pty = require('..');
 // program, and the server's memory stays flat whatever the program prints.
 const HIGH_WATER = 1024 * 1024;
 const LOW_WATER = 64 * 1024;
+// Input, the other way: past this much typed or pasted input that the program has not read
+// (term.writableLength), stop reading the socket until the queue drains. The browser's TCP
+// send buffer then holds the rest, and the server's memory stays flat whatever is sent.
+const INPUT_HIGH_WATER = 256 * 1024;
 const MAX_CELLS = 1000;
 
 // The browser's terminal is not the one the server runs in: these would describe the latter.
@@ -72,11 +76,22 @@ function startSession(ws, onEnd) {
     ws.close(1000, 'the shell exited');
   });
 
+  let inputPaused = false;
+  term.onDrain(() => {
+    if (!inputPaused) return;
+    inputPaused = false;
+    ws.resume();
+  });
   ws.on('message', (data, isBinary) => {
     if (isBinary) return;
     const msg = parse(data.toString());
-    if (msg.type === 'input' && typeof msg.data === 'string') term.write(msg.data);
-    else if (msg.type === 'resize' && isSize(msg.cols) && isSize(msg.rows)) term.resize(msg.cols, msg.rows);
+    if (msg.type === 'input' && typeof msg.data === 'string') {
+      term.write(msg.data);
+      if (!inputPaused && term.writableLength > INPUT_HIGH_WATER) {
+        inputPaused = true;
+        ws.pause();
+      }
+    } else if (msg.type === 'resize' && isSize(msg.cols) && isSize(msg.rows)) term.resize(msg.cols, msg.rows);
   });
 
   let ended = false;

@@ -1,65 +1,21 @@
 'use strict';
 
-const fs = require('fs');
-const path = require('path');
+// The public view of what the library holds: diagnostics(), leaks(), assertNoLeaks().
+
 const native = require('./native');
-
-/** Terminals (and `open()` pairs) that are alive: not exited, not destroyed. */
-const live = new Set();
-
-/** The pty descriptors open in this process, `[{ fd, target }]` (Linux: /proc/self/fd). */
-function ptyDescriptors() {
-  let fds;
-  try {
-    fds = fs.readdirSync('/proc/self/fd');
-  } catch {
-    return []; // no procfs: nothing to list
-  }
-  const out = [];
-  for (const name of fds) {
-    let target;
-    try {
-      target = fs.readlinkSync(`/proc/self/fd/${name}`);
-    } catch {
-      continue; // the directory listing's own descriptor, closed by now
-    }
-    if (target === '/dev/ptmx' || target.startsWith('/dev/pts/')) out.push({ fd: Number(name), target });
-  }
-  return out;
-}
-
-// What was open before this library was loaded (the host's own terminal, say) is not ours.
-const preexisting = new Set(ptyDescriptors().map((d) => d.fd));
-
-// The package's entry point, wherever it is installed (its own name, or an alias).
-const ENTRY = path.join(__dirname, '..', 'index.js');
-
-/** Where the caller of spawn()/open() is: the stack without this library's own frames. */
-function callerStack() {
-  const stack = new Error().stack.split('\n').slice(1);
-  const outside = stack.filter((line) => !line.includes(`${__dirname}/`) && !line.includes(`${ENTRY}:`));
-  return outside.map((l) => l.trim()).join('\n');
-}
-
-function track(term) {
-  live.add(term);
-}
-
-function untrack(term) {
-  live.delete(term);
-}
+const registry = require('./registry');
 
 /**
  * The library's state: live terminals, the descriptors it holds, the reactor, and the system's
  * pty pool.
  */
 function diagnostics() {
-  const terminals = [...live].map((t) => t._describe());
+  const terminals = registry.describeLive();
   return {
     terminals,
     descriptors: {
-      held: terminals.flatMap((t) => t.descriptors),
-      ptys: ptyDescriptors(),
+      held: registry.heldDescriptors(terminals),
+      ptys: registry.ptyDescriptors(),
     },
     reactor: native.reactorStats(),
     ptyPool: native.ptyPool(),
@@ -72,9 +28,9 @@ function diagnostics() {
  * of this library holds (opened by other code since this library was loaded).
  */
 function leaks() {
-  const terminals = [...live].map((t) => t._describe());
-  const held = new Set(terminals.flatMap((t) => t.descriptors));
-  const descriptors = ptyDescriptors().filter((d) => !held.has(d.fd) && !preexisting.has(d.fd));
+  const terminals = registry.describeLive();
+  const held = new Set(registry.heldDescriptors(terminals));
+  const descriptors = registry.ptyDescriptors().filter((d) => !held.has(d.fd) && !registry.isPreexisting(d.fd));
   return { terminals, descriptors };
 }
 
@@ -93,4 +49,4 @@ function assertNoLeaks() {
   throw err;
 }
 
-module.exports = { track, untrack, callerStack, diagnostics, leaks, assertNoLeaks, ptyDescriptors };
+module.exports = { diagnostics, leaks, assertNoLeaks };

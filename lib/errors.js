@@ -1,5 +1,8 @@
 'use strict';
 
+// Every error the library throws is made here: JS errors with Node's codes, and the addon's
+// errors rebuilt in the caller's realm.
+
 /**
  * Native errors are created in the addon's realm; under jest (a vm context per test file) they
  * would fail `instanceof Error`. They are rebuilt here, in the caller's realm, with the same
@@ -24,4 +27,21 @@ function call(fn) {
   }
 }
 
-module.exports = { fromNative, call };
+/** An error with Node's `code`, of the given class. */
+function coded(Class, code, message) {
+  const err = new Class(message);
+  err.code = code;
+  return err;
+}
+
+/** A value of the wrong type, in node-pty's wording: "cols must be a number (not a string)". */
+function invalidArgType(name, expected, value) {
+  return coded(TypeError, 'ERR_INVALID_ARG_TYPE', `${name} must be ${expected} (not ${value === null ? 'null' : `a ${typeof value}`})`);
+}
+
+const invalidArgValue = (message) => coded(TypeError, 'ERR_INVALID_ARG_VALUE', message);
+const outOfRange = (message) => coded(RangeError, 'ERR_OUT_OF_RANGE', message);
+const unknownSignal = (signal) => coded(TypeError, 'ERR_UNKNOWN_SIGNAL', `Unknown signal: ${signal}`);
+const unknownEncoding = (encoding) => coded(TypeError, 'ERR_UNKNOWN_ENCODING', `Unknown encoding: ${encoding}`);
+
+module.exports = { fromNative, call, coded, invalidArgType, invalidArgValue, outOfRange, unknownSignal, unknownEncoding };

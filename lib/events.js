@@ -1,5 +1,7 @@
 'use strict';
 
+const { invalidArgType } = require('./errors');
+
 /**
  * node-pty's `IEvent<T>`: a function that adds a listener and returns an `IDisposable`.
  * @template T
@@ -29,10 +31,4 @@ class EventSource {
   }
 }
 
-function invalidArgType(name, expected, value) {
-  const err = new TypeError(`${name} must be ${expected} (not ${value === null ? 'null' : typeof value})`);
-  err.code = 'ERR_INVALID_ARG_TYPE';
-  return err;
-}
-
-module.exports = { EventSource, invalidArgType };
+module.exports = { EventSource };

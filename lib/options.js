@@ -1,45 +1,30 @@
 'use strict';
 
-const { invalidArgType } = require('./events');
+const { coded, invalidArgType, invalidArgValue, outOfRange, unknownEncoding } = require('./errors');
 
 const DEFAULT_COLS = 80;
 const DEFAULT_ROWS = 24;
 const DEFAULT_FILE = 'sh';
 const DEFAULT_NAME = 'xterm';
 const MAX_CELLS = 0xffff; // winsize fields are 16-bit
-
-function rangeError(message) {
-  const err = new RangeError(message);
-  err.code = 'ERR_OUT_OF_RANGE';
-  return err;
-}
-
-function invalidValue(message) {
-  const err = new TypeError(message);
-  err.code = 'ERR_INVALID_ARG_VALUE';
-  return err;
-}
+const MAX_ID = 0xfffffffe; // uid_t/gid_t are 32-bit
 
 /** node-pty's type check, with Node's error code. */
 function checkType(name, value, type) {
-  if (value !== undefined && value !== null && typeof value !== type) {
-    const err = new TypeError(`${name} must be a ${type} (not a ${typeof value})`);
-    err.code = 'ERR_INVALID_ARG_TYPE';
-    throw err;
-  }
+  if (value !== undefined && value !== null && typeof value !== type) throw invalidArgType(name, `a ${type}`, value);
 }
 
-/** A terminal dimension: absent means the default; anything else must be a usable size. */
+/** A terminal dimension: absent (or 0, as node-pty treats it) means the default; anything else must be a usable size. */
 function cells(name, value, fallback) {
-  if (value === undefined || value === null) return fallback;
+  if (value === undefined || value === null || value === 0) return fallback;
   if (!Number.isFinite(value) || value < 1 || value > MAX_CELLS) {
-    throw rangeError(`${name} must be a positive number of cells no larger than ${MAX_CELLS} (got ${value})`);
+    throw outOfRange(`${name} must be a positive number of cells no larger than ${MAX_CELLS} (got ${value})`);
   }
   return Math.floor(value);
 }
 
 function noNul(name, value) {
-  if (value.includes('\0')) throw invalidValue(`${name} must not contain null bytes`);
+  if (value.includes('\0')) throw invalidArgValue(`${name} must not contain null bytes`);
   return value;
 }
 
@@ -49,11 +34,7 @@ const HOST_TERMINAL_VARS = ['TMUX', 'TMUX_PANE', 'STY', 'WINDOW', 'WINDOWID', 'T
 function encodingOf(value) {
   if (value === undefined) return 'utf8';
   if (value === null) return null;
-  if (!Buffer.isEncoding(value)) {
-    const err = new TypeError(`Unknown encoding: ${value}`);
-    err.code = 'ERR_UNKNOWN_ENCODING';
-    throw err;
-  }
+  if (!Buffer.isEncoding(value)) throw unknownEncoding(value);
   return value;
 }
 
@@ -63,9 +44,7 @@ function encodingOf(value) {
  */
 function normalizeSpawn(file, args, opt) {
   if (typeof args === 'string') {
-    const err = new TypeError('args as a string is not supported on unix.');
-    err.code = 'ERR_INVALID_ARG_TYPE';
-    throw err;
+    throw coded(TypeError, 'ERR_INVALID_ARG_TYPE', 'args as a string is not supported on unix.'); // node-pty's words
   }
   checkType('file', file, 'string');
   if (opt !== undefined && opt !== null && typeof opt !== 'object') throw invalidArgType('options', 'an object', opt);
@@ -98,20 +77,23 @@ function normalizeSpawn(file, args, opt) {
   if (source === process.env) {
     for (const key of HOST_TERMINAL_VARS) delete env[key];
   }
+  // As node-pty: a shell then shows the cwd as given (a symlink stays a symlink), not the host's.
+  env.PWD = cwd;
   const name = opt.name || env.TERM || DEFAULT_NAME;
   env.TERM = name;
   const envPairs = [];
   for (const key of Object.keys(env)) {
     const value = env[key];
     if (value === undefined) continue;
-    if (key.includes('=') || key.includes('\0')) throw invalidValue(`env key ${JSON.stringify(key)} is not a valid variable name`);
+    if (key.includes('=') || key.includes('\0')) throw invalidArgValue(`env key ${JSON.stringify(key)} is not a valid variable name`);
     envPairs.push(`${key}=${noNul(`env.${key}`, String(value))}`);
   }
 
   const encoding = encodingOf(opt.encoding);
   for (const id of ['uid', 'gid']) {
-    if (opt[id] !== undefined && opt[id] !== null && (!Number.isInteger(opt[id]) || opt[id] < -1)) {
-      throw rangeError(`${id} must be a non-negative integer (got ${opt[id]})`);
+    // (uid_t)-1 means "unchanged" to the kernel, so 2**32-1 cannot name an id either.
+    if (opt[id] !== undefined && opt[id] !== null && (!Number.isInteger(opt[id]) || opt[id] < -1 || opt[id] > MAX_ID)) {
+      throw outOfRange(`${id} must be an integer from 0 to ${MAX_ID}, or -1 for unset (got ${opt[id]})`);
     }
   }
 
@@ -156,25 +138,26 @@ function normalizeOpen(opt) {
 function normalizeResize(cols, rows, pixelSize) {
   checkType('cols', cols, 'number');
   checkType('rows', rows, 'number');
+  // Floored first: the kernel counts whole cells, and 0.5 must fail here, not as a native error.
+  cols = Math.floor(cols);
+  rows = Math.floor(rows);
   if (cols <= 0 || rows <= 0 || isNaN(cols) || isNaN(rows) || cols === Infinity || rows === Infinity) {
-    const err = new RangeError('resizing must be done using positive cols and rows');
-    err.code = 'ERR_OUT_OF_RANGE';
-    throw err;
+    throw outOfRange('resizing must be done using positive cols and rows');
   }
   if (cols > MAX_CELLS || rows > MAX_CELLS) {
-    throw rangeError(`cols and rows must be no larger than ${MAX_CELLS} (got ${cols}x${rows})`);
+    throw outOfRange(`cols and rows must be no larger than ${MAX_CELLS} (got ${cols}x${rows})`);
   }
   let width = 0;
   let height = 0;
   if (pixelSize !== undefined && pixelSize !== null) {
     if (typeof pixelSize !== 'object') throw invalidArgType('pixelSize', 'an object', pixelSize);
     for (const [k, v] of [['width', pixelSize.width], ['height', pixelSize.height]]) {
-      if (!Number.isFinite(v) || v < 0 || v > MAX_CELLS) throw rangeError(`pixelSize.${k} must be between 0 and ${MAX_CELLS} (got ${v})`);
+      if (!Number.isFinite(v) || v < 0 || v > MAX_CELLS) throw outOfRange(`pixelSize.${k} must be between 0 and ${MAX_CELLS} (got ${v})`);
     }
     width = Math.floor(pixelSize.width);
     height = Math.floor(pixelSize.height);
   }
-  return { cols: Math.floor(cols), rows: Math.floor(rows), width, height };
+  return { cols, rows, width, height };
 }
 
-module.exports = { normalizeSpawn, normalizeOpen, normalizeResize, DEFAULT_COLS, DEFAULT_ROWS };
+module.exports = { normalizeSpawn, normalizeOpen, normalizeResize, encodingOf, HOST_TERMINAL_VARS };

@@ -6,8 +6,9 @@ const native = require('./native');
 const { EventSource } = require('./events');
 const { call } = require('./errors');
 const liveness = require('./liveness');
-const registry = require('./diagnostics');
-const { normalizeOpen, normalizeResize } = require('./options');
+const registry = require('./registry');
+const { normalizeOpen, normalizeResize, encodingOf } = require('./options');
+const { toBytes } = require('./input');
 
 /**
  * One end of a pty pair as a Duplex stream. Reading follows the stream's back-pressure: when
@@ -17,6 +18,7 @@ class PtyEnd extends Duplex {
   constructor() {
     super({ allowHalfOpen: false });
     this._native = null;
+    this._afterDrain = null;
   }
 
   _attach(handle) {
@@ -24,7 +26,12 @@ class PtyEnd extends Duplex {
   }
 
   _onNative(ev) {
+    if (ev === null) {
+      this._drained();
+      return;
+    }
     if (!Buffer.isBuffer(ev)) {
+      this._drained();
       this.push(null); // end of file: the other end is closed
       return;
     }
@@ -35,12 +42,25 @@ class PtyEnd extends Duplex {
     if (this._native) this._native.setPaused(false);
   }
 
+  /**
+   * Writing follows the pty's back-pressure: a chunk the pty has not taken completes when the
+   * native queue has drained, so `write()` returns false and `'drain'` follows as for a socket.
+   */
   _write(chunk, _encoding, callback) {
-    if (this._native) this._native.write(chunk);
-    callback();
+    if (!this._native) return callback();
+    this._native.write(chunk);
+    if (this._native.writableLength === 0) callback();
+    else this._afterDrain = callback;
+  }
+
+  _drained() {
+    const callback = this._afterDrain;
+    this._afterDrain = null;
+    if (callback) callback();
   }
 
   _destroy(err, callback) {
+    this._drained();
     if (this._native) {
       this._native.destroy();
       this._native = null;
@@ -152,11 +172,12 @@ class PairTerminal extends EventEmitter {
   }
 
   get process() {
-    return (!this.master.destroyed && this._masterHandle.foregroundProcess()) || process.argv[0] || 'node';
+    const fg = this.master.destroyed ? null : this._masterHandle.foreground();
+    return (fg && fg.name) || process.argv[0] || 'node';
   }
 
   write(data) {
-    if (!this.master.destroyed) this.master.write(data);
+    if (!this.master.destroyed) this.master.write(typeof data === 'string' ? data : toBytes(data));
   }
 
   resize(cols, rows, pixelSize) {
@@ -168,6 +189,28 @@ class PairTerminal extends EventEmitter {
   }
 
   clear() {}
+
+  /** As node-pty (net.Socket#end on the master): writes `data` if given; the pair stays open. */
+  end(data) {
+    if (data !== undefined && data !== null) this.write(data);
+  }
+
+  /** As node-pty: the master's output piped to `dest` (Readable#pipe). */
+  pipe(dest, options) {
+    return this.master.pipe(dest, options);
+  }
+
+  /** As node-pty: the master's data from now on as strings in `encoding`, or Buffers for a falsy one. */
+  setEncoding(encoding) {
+    if (encoding) {
+      this.master.setEncoding(encodingOf(encoding));
+      return;
+    }
+    // Readable has no way back to Buffers; node-pty deletes its socket's decoder the same way.
+    const state = this.master._readableState;
+    state.decoder = null;
+    state.encoding = null;
+  }
 
   /** No process to signal. */
   kill() {}

@@ -72,10 +72,16 @@ function unsupportedError(h) {
 /** The error for a supported machine whose package is not installed (or does not load). */
 function missingBinaryError(target, cause) {
   const pkg = `node-pty-rs-${target.suffix}`;
+  // napi's loader chains what each attempt threw as `cause`; its own message is the guess
+  // about npm's optional-dependency bug, so the attempts are what is worth showing.
+  const attempts = [];
+  for (let e = cause && cause.cause ? cause.cause : cause; e && attempts.length < 5; e = e.cause) {
+    attempts.push(String(e.message).split('\n')[0]);
+  }
   const err = new Error(
     `node-pty-rs could not load its native addon for ${target.suffix}: the package ${pkg}, an optional dependency of ` +
       `node-pty-rs, is missing or does not load here. Reinstall node-pty-rs without --omit=optional (or --no-optional), ` +
-      `on this machine or with npm's --os/--cpu/--libc set for it.\nCause: ${cause && cause.message}`,
+      `on this machine or with npm's --os/--cpu/--libc set for it.\n${attempts.map((a) => `  ${a}`).join('\n')}`,
     { cause }
   );
   err.code = 'ERR_NODE_PTY_RS_BINARY_MISSING';

@@ -6,9 +6,20 @@ const { constants } = require('os');
 const native = require('./native');
 const { EventSource } = require('./events');
 const liveness = require('./liveness');
-const { fromNative, call } = require('./errors');
-const registry = require('./diagnostics');
-const { normalizeSpawn, normalizeResize } = require('./options');
+const { fromNative, call, unknownSignal } = require('./errors');
+const registry = require('./registry');
+const { normalizeSpawn, normalizeResize, encodingOf } = require('./options');
+const { toBytes } = require('./input');
+const { pipe } = require('./pipe');
+const { checkPool } = require('./pool-warning');
+const { outputIterator } = require('./output-iterator');
+
+// The well-known symbols of explicit resource management, where the runtime lacks them the
+// same fallback TypeScript's `using` helpers look up.
+const asyncDispose = Symbol.asyncDispose || Symbol.for('Symbol.asyncDispose');
+const dispose = Symbol.dispose || Symbol.for('Symbol.dispose');
+/** How long `await using` waits after SIGHUP before SIGKILL. */
+const DISPOSE_GRACE_MS = 2000;
 
 const { helperPath } = require('./platform');
 
@@ -18,15 +29,21 @@ function spawnHelper() {
   return helper;
 }
 
+// The highest signal number kill(2) takes: SIGRTMAX on Linux, NSIG - 1 on macOS.
+const LAST_SIGNAL = process.platform === 'linux' ? 64 : 31;
+
+/**
+ * The signal kill() sends, or null for none. node-pty calls `process.kill(pid, signal ||
+ * 'SIGHUP')` and swallows what it throws: a falsy signal is SIGHUP, an unknown one sends
+ * nothing, and nothing throws.
+ */
 function signalNumber(signal) {
-  if (signal === undefined || signal === null) return constants.signals.SIGHUP;
-  if (typeof signal === 'number' && Number.isInteger(signal) && signal > 0) return signal;
+  if (!signal) return constants.signals.SIGHUP;
+  if (Number.isInteger(signal)) return signal > 0 && signal <= LAST_SIGNAL ? signal : null;
   if (typeof signal === 'string' && Object.prototype.hasOwnProperty.call(constants.signals, signal)) {
     return constants.signals[signal];
   }
-  const err = new TypeError(`Unknown signal: ${signal}`);
-  err.code = 'ERR_UNKNOWN_SIGNAL';
-  throw err;
+  return null;
 }
 
 /**
@@ -47,6 +64,7 @@ class Terminal extends EventEmitter {
 
     this._onData = new EventSource();
     this._onExit = new EventSource();
+    this._onDrain = new EventSource();
     this._file = o.file;
     this._args = o.request.args;
     this._spawnedAt = registry.callerStack();
@@ -83,6 +101,7 @@ class Terminal extends EventEmitter {
     this._pid = this._native.pid;
     this._ptsName = this._native.ptsName;
     registry.track(this);
+    checkPool();
   }
 
   /** What diagnostics() and leaks() report about this terminal. */
@@ -116,6 +135,10 @@ class Terminal extends EventEmitter {
   }
 
   _onNative(ev) {
+    if (ev === null) {
+      this._drained();
+      return;
+    }
     if (Buffer.isBuffer(ev) && this._destroyed) return;
     if (this._paused) {
       this._pending.push(ev);
@@ -134,6 +157,13 @@ class Terminal extends EventEmitter {
     if (data.length > 0) this._emitData(data);
   }
 
+  /** Input queued by write() has all been taken by the pty; not held back by pause(). */
+  _drained() {
+    if (this._exited || this._destroyed) return;
+    this._onDrain.fire();
+    this.emit('drain');
+  }
+
   _emitData(data) {
     this._onData.fire(data);
     this.emit('data', data);
@@ -147,10 +177,13 @@ class Terminal extends EventEmitter {
       if (tail.length > 0) this._emitData(tail);
     }
     registry.untrack(this);
-    if (this._native) this._native.release();
+    // A background job may still hold the pty open after the exit; its output is still
+    // delivered, and the library still holds the master until it ends or destroy() is called.
+    if (this._native && this._native.fd >= 0) registry.linger(this);
     this._letGo();
     const event = { exitCode: exit.exitCode, signal: exit.signal };
     if (exit.error) event.error = exit.error;
+    this._exitEvent = event;
     this.emit('close');
     this._onExit.fire(event);
     this.emit('exit', event.exitCode, event.signal);
@@ -170,6 +203,16 @@ class Terminal extends EventEmitter {
 
   get onExit() {
     return this._onExit.event;
+  }
+
+  /** Fires when input queued by write() has all been taken by the pty (writableLength is 0 again). */
+  get onDrain() {
+    return this._onDrain.event;
+  }
+
+  /** Bytes accepted by write() that the pty has not taken yet. */
+  get writableLength() {
+    return this._native ? this._native.writableLength : 0;
   }
 
   get pid() {
@@ -194,7 +237,71 @@ class Terminal extends EventEmitter {
   }
 
   get process() {
-    return (this._live() && this._native.foregroundProcess()) || this._file;
+    const fg = this.foreground;
+    return (fg && fg.name) || this._file;
+  }
+
+  /**
+   * The leader of the terminal's foreground process group: `{ pid, name, cwd }` (`name` as
+   * `process` reports it, `cwd` undefined where the system does not tell); undefined after
+   * the exit or destroy().
+   */
+  get foreground() {
+    if (!this._live()) return undefined;
+    const fg = this._native.foreground();
+    return fg ? { pid: fg.pid, name: fg.name, cwd: fg.cwd === null ? undefined : fg.cwd } : undefined;
+  }
+
+  /**
+   * Signals every process still in the terminal's session: the program's process group and
+   * its background jobs, not processes that left with setsid. Returns how many were signalled.
+   */
+  killSession(signal) {
+    const number = signalNumber(signal);
+    if (number === null) throw unknownSignal(signal);
+    if (!this._native) return 0;
+    return call(() => this._native.killSession(number));
+  }
+
+  /** A Promise of the same event `onExit` gets. */
+  get exited() {
+    if (!this._exitedPromise) {
+      this._exitedPromise = this._exitEvent ? Promise.resolve(this._exitEvent) : new Promise((resolve) => this._onExit.event(resolve));
+    }
+    return this._exitedPromise;
+  }
+
+  /** `using term = spawn(…)`: destroy() at the end of the scope. */
+  [dispose]() {
+    this.destroy();
+  }
+
+  /**
+   * `await using term = spawn(…)`: SIGHUP to the terminal's session, then SIGKILL if the
+   * program is still there after a grace (and to background jobs still left at its exit);
+   * resolves after the exit, with the pty closed.
+   */
+  async [asyncDispose]() {
+    const exited = this.exited;
+    if (!this._exited) {
+      this.killSession('SIGHUP');
+      let timer;
+      const grace = new Promise((resolve) => {
+        timer = setTimeout(resolve, DISPOSE_GRACE_MS);
+      });
+      const winner = await Promise.race([exited.then(() => 'exited'), grace]);
+      clearTimeout(timer);
+      if (winner !== 'exited') this.killSession('SIGKILL');
+    }
+    await exited;
+    // Background jobs that ignored the hangup are part of the terminal too.
+    this.killSession('SIGKILL');
+    this.destroy();
+  }
+
+  /** `for await (const chunk of term)`: output chunks until the exit, paced by the loop. */
+  [Symbol.asyncIterator]() {
+    return outputIterator(this);
   }
 
   _live() {
@@ -212,15 +319,7 @@ class Terminal extends EventEmitter {
         return;
       }
     }
-    let bytes;
-    if (typeof data === 'string') bytes = Buffer.from(data, this._encoding || 'utf8');
-    else if (Buffer.isBuffer(data)) bytes = data;
-    else if (data instanceof Uint8Array) bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-    else {
-      const err = new TypeError(`data must be a string or a Buffer (not ${data === null ? 'null' : typeof data})`);
-      err.code = 'ERR_INVALID_ARG_TYPE';
-      throw err;
-    }
+    const bytes = toBytes(data, this._encoding);
     if (this._live()) {
       this._bytesIn += bytes.length;
       this._native.write(bytes);
@@ -238,9 +337,40 @@ class Terminal extends EventEmitter {
   /** Clears the pty's internal representation of its buffer: a no-op on unix, as in node-pty. */
   clear() {}
 
+  /**
+   * node-pty's `end(data)` (net.Socket#end on its master): writes `data` if given. The terminal
+   * stays open and writable, as in node-pty; `destroy()` closes it.
+   */
+  end(data) {
+    if (data !== undefined && data !== null) this.write(data);
+  }
+
+  /** node-pty's `pipe(dest, options)`: see lib/pipe.js. */
+  pipe(dest, options) {
+    return pipe(this, dest, options);
+  }
+
+  /**
+   * node-pty's `setEncoding(encoding)`: what the data events carry from now on, strings in
+   * `encoding` or, for a falsy one, Buffers. Strings written are still encoded with the spawn
+   * option `encoding`, as in node-pty.
+   */
+  setEncoding(encoding) {
+    const decoder = encoding ? new StringDecoder(encodingOf(encoding)) : null;
+    // A character split across the switch is not held back in the old decoder.
+    const tail = this._decoder ? this._decoder.end() : '';
+    this._decoder = decoder;
+    if (tail.length > 0) this._emitData(tail);
+  }
+
+  /**
+   * Signals the program until it has exited, also after destroy(): one that ignores SIGHUP
+   * can still be reached.
+   */
   kill(signal) {
     const number = signalNumber(signal);
-    if (this._live()) call(() => this._native.kill(number));
+    if (number === null) return;
+    if (this._native && !this._exited) call(() => this._native.kill(number));
   }
 
   /** Stops reading: nothing more is delivered, and the program blocks once the kernel's buffer is full. */
@@ -259,15 +389,16 @@ class Terminal extends EventEmitter {
 
   /**
    * Closes the terminal now: no more data is delivered, the master descriptor is closed before
-   * this returns and the program gets SIGHUP. `onExit` still fires when the program ends.
+   * this returns (also after the exit, when a background job still held it) and the program
+   * gets SIGHUP. `onExit` still fires when the program ends, and until then the event loop
+   * stays open for it.
    */
   destroy() {
+    if (this._native) this._native.destroy();
     if (this._destroyed) return;
     this._destroyed = true;
     registry.untrack(this);
     this._pending = this._pending.filter((ev) => !Buffer.isBuffer(ev));
-    if (this._native && !this._exited) this._native.destroy();
-    this._letGo();
     if (this._paused) {
       this._paused = false;
       while (this._pending.length > 0) this._dispatch(this._pending.shift());

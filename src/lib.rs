@@ -11,12 +11,12 @@ use node_pty_rs_core::{error, pty, reactor, spawn};
 
 use crate::per_env::EnvTerminals;
 use error::SysError;
-use napi::bindgen_prelude::{Buffer, BufferSlice, Either, Function, Object, ToNapiValue};
+use napi::bindgen_prelude::{Buffer, BufferSlice, Either3, Function, Null, Object, ToNapiValue};
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi::{Env, Status};
 use napi_derive::napi;
 use pty::Size;
-use reactor::{Event, Terminal};
+use reactor::{Event, StartError, Terminal};
 use std::sync::{Arc, Mutex};
 
 /// Turns a core error into a JS `Error` carrying `code` (`'ENOENT'`), `errno` (negative, as
@@ -58,7 +58,7 @@ fn size(cols: u32, rows: u32, pixel_width: u32, pixel_height: u32) -> napi::Resu
   })
 }
 
-/// The spawn request, validated and defaulted by index.js.
+/// The spawn request, validated and defaulted by lib/options.js.
 #[napi(object)]
 pub struct SpawnRequest {
   pub file: String,
@@ -82,6 +82,14 @@ pub struct SpawnRequest {
 pub struct ExitInfo {
   pub exit_code: i32,
   pub signal: i32,
+}
+
+/// The leader of a terminal's foreground process group.
+#[napi(object)]
+pub struct ForegroundInfo {
+  pub pid: i32,
+  pub name: String,
+  pub cwd: Option<String>,
 }
 
 /// The system's pty pool.
@@ -120,55 +128,56 @@ pub fn reactor_stats() -> ReactorInfo {
   let s = reactor::stats();
   ReactorInfo {
     started: s.started,
-    tracked: s.live as u32,
+    tracked: s.tracked as u32,
   }
 }
 
-/// A live terminal. index.js wraps it in node-pty's API.
+/// A terminal's native handle; lib/terminal.js and lib/pair.js wrap it in node-pty's API.
 #[napi]
 pub struct NativePty {
-  term: Option<Arc<Terminal>>,
-  pid: i32,
-  pts_name: String,
+  term: Arc<Terminal>,
 }
 
 #[napi]
 impl NativePty {
+  /// The child's pid; 0 for an end of a pair without a process.
   #[napi(getter)]
   pub fn pid(&self) -> i32 {
-    self.pid
+    self.term.pid().unwrap_or(0)
   }
 
   #[napi(getter)]
   pub fn pts_name(&self) -> String {
-    self.pts_name.clone()
+    self.term.pts_name().to_string()
   }
 
-  /// The master's descriptor number while this object holds it, else -1.
+  /// The master's descriptor number while it is open, else -1.
   #[napi(getter)]
   pub fn fd(&self) -> i32 {
-    self.term.as_ref().map_or(-1, |t| t.master_fd())
+    self.term.master_fd().unwrap_or(-1)
   }
 
-  /// The child's pidfd number while this object holds the terminal, else -1.
+  /// The child's pidfd number until the child is reaped, else -1.
   #[napi(getter)]
   pub fn pidfd(&self) -> i32 {
-    self.term.as_ref().and_then(|t| t.pidfd()).unwrap_or(-1)
+    self.term.pidfd().unwrap_or(-1)
+  }
+
+  /// Bytes accepted by `write` that the pty has not taken yet.
+  #[napi(getter)]
+  pub fn writable_length(&self) -> u32 {
+    u32::try_from(self.term.writable_length()).unwrap_or(u32::MAX)
   }
 
   /// Queues bytes for the child; never blocks.
   #[napi]
   pub fn write(&self, data: Buffer) {
-    if let Some(t) = &self.term {
-      t.write(data.to_vec());
-    }
+    self.term.write(data.to_vec());
   }
 
   #[napi]
   pub fn set_paused(&self, paused: bool) {
-    if let Some(t) = &self.term {
-      t.set_paused(paused);
-    }
+    self.term.set_paused(paused);
   }
 
   #[napi]
@@ -181,46 +190,48 @@ impl NativePty {
     pixel_height: u32,
   ) -> napi::Result<()> {
     let size = size(cols, rows, pixel_width, pixel_height)?;
-    match &self.term {
-      Some(t) => t.resize(size).map_err(|e| js_error(&env, &e)),
-      None => Ok(()),
-    }
+    self.term.resize(size).map_err(|e| js_error(&env, &e))
   }
 
+  /// Signals the child until it has been reaped, destroyed or not.
   #[napi]
   pub fn kill(&self, env: Env, signal: i32) -> napi::Result<()> {
-    match &self.term {
-      Some(t) => t.kill(signal).map_err(|e| js_error(&env, &e)),
-      None => Ok(()),
-    }
+    self.term.kill(signal).map_err(|e| js_error(&env, &e))
   }
 
-  /// argv[0] of the terminal's foreground process, if any.
+  /// The leader of the terminal's foreground process group, while the pty is open.
   #[napi]
-  pub fn foreground_process(&self) -> Option<String> {
-    self.term.as_ref().and_then(|t| t.foreground_process())
+  pub fn foreground(&self) -> Option<ForegroundInfo> {
+    self.term.foreground().map(|f| ForegroundInfo {
+      pid: f.pid,
+      name: f.name,
+      cwd: f.cwd,
+    })
   }
 
-  /// Closes the master now and sends the child SIGHUP; its exit is still reported.
+  /// Signals every process of the child's session; returns how many were signalled.
   #[napi]
-  pub fn destroy(&mut self) {
-    if let Some(t) = self.term.take() {
-      t.destroy();
-    }
+  pub fn kill_session(&self, env: Env, signal: i32) -> napi::Result<u32> {
+    let n = self
+      .term
+      .kill_session(signal)
+      .map_err(|e| js_error(&env, &e))?;
+    Ok(u32::try_from(n).unwrap_or(u32::MAX))
   }
 
-  /// Lets go of the terminal after its exit was delivered; the master closes as soon as the
-  /// reactor is done with it (at once, unless a grandchild still writes to it).
+  /// Closes the master before returning and sends the child SIGHUP; its exit is still
+  /// reported. Idempotent; also closes a master that a background grandchild keeps open
+  /// after the exit.
   #[napi]
-  pub fn release(&mut self) {
-    self.term = None;
+  pub fn destroy(&self) {
+    self.term.destroy();
   }
 }
 
 /// The events of one terminal, delivered to `on_event` on the JS thread: a Buffer per chunk
-/// of output, then one `{exitCode, signal}`. The callback does not keep the event loop alive:
-/// index.js decides that.
-type EventCallback<'a> = Function<'a, Either<BufferSlice<'static>, ExitInfo>, ()>;
+/// of output, `null` when queued input has drained, then one `{exitCode, signal}`. The
+/// callback does not keep the event loop alive: lib/liveness.js decides that.
+type EventCallback<'a> = Function<'a, Either3<BufferSlice<'static>, Null, ExitInfo>, ()>;
 
 /// Output read for one terminal that the JS thread has not taken yet. At most one callback is
 /// queued for it: while the JS thread is busy, chunks merge here instead of queueing one call
@@ -234,14 +245,16 @@ struct Pending {
 /// What crosses to the JS thread; data travels through `Pending`.
 enum Delivery {
   Data,
+  Drain,
   Exit(reactor::ExitStatus),
 }
 
+/// The sink of one terminal: calls `on_event` on the JS thread, which reports to `consumer`
+/// what it has taken.
 fn event_sink(
-  flow: &Arc<reactor::Flow>,
+  consumer: Arc<reactor::InFlight>,
   on_event: EventCallback<'_>,
 ) -> napi::Result<reactor::Sink> {
-  let consumer = flow.clone();
   let pending = Arc::new(Mutex::new(Pending::default()));
   let taken = pending.clone();
   let tsfn = on_event
@@ -260,9 +273,10 @@ fn event_sink(
           // A copy into memory V8 allocates and counts: an external buffer over `bytes` would
           // be invisible to the GC, which then runs too rarely to free dead chunks and lets a
           // busy terminal grow the host's RSS by hundreds of MB.
-          Either::A(BufferSlice::copy_from(&ctx.env, &bytes)?)
+          Either3::A(BufferSlice::copy_from(&ctx.env, &bytes)?)
         }
-        Delivery::Exit(s) => Either::B(ExitInfo {
+        Delivery::Drain => Either3::B(Null),
+        Delivery::Exit(s) => Either3::C(ExitInfo {
           exit_code: s.code,
           signal: s.signal,
         }),
@@ -279,6 +293,9 @@ fn event_sink(
         let _ = tsfn.call(Delivery::Data, ThreadsafeFunctionCallMode::NonBlocking);
       }
     }
+    Event::Drain => {
+      let _ = tsfn.call(Delivery::Drain, ThreadsafeFunctionCallMode::NonBlocking);
+    }
     // Queued after every data call made so far, so it reaches JS after all the output.
     Event::Exit(s) => {
       let _ = tsfn.call(Delivery::Exit(s), ThreadsafeFunctionCallMode::NonBlocking);
@@ -289,11 +306,15 @@ fn event_sink(
 impl NativePty {
   fn new(env: &Env, term: Arc<Terminal>) -> napi::Result<NativePty> {
     EnvTerminals::of(env)?.insert(&term);
-    Ok(NativePty {
-      pid: term.pid().unwrap_or(0),
-      pts_name: term.pts_name().to_string(),
-      term: Some(term),
-    })
+    Ok(NativePty { term })
+  }
+}
+
+/// A core error as a JS error; a sink that could not be built, as napi reported it.
+fn start_error(env: &Env, e: StartError<napi::Error>) -> napi::Error {
+  match e {
+    StartError::Sys(e) => js_error(env, &e),
+    StartError::Sink(e) => e,
   }
 }
 
@@ -302,9 +323,9 @@ impl NativePty {
 pub fn spawn(
   env: Env,
   request: SpawnRequest,
-  on_event: Function<'_, Either<BufferSlice<'static>, ExitInfo>, ()>,
+  on_event: Function<'_, Either3<BufferSlice<'static>, Null, ExitInfo>, ()>,
 ) -> napi::Result<NativePty> {
-  let cmd = spawn::Command {
+  let cmd = spawn::SpawnOptions {
     size: size(request.cols, request.rows, 0, 0)?,
     file: request.file,
     args: request.args,
@@ -316,10 +337,9 @@ pub fn spawn(
     keep_slave: spawn::KEEP_SLAVE,
     helper: request.helper,
   };
-  let flow = reactor::new_flow().map_err(|e| js_error(&env, &e))?;
-  let sink = event_sink(&flow, on_event)?;
-  let spawned = spawn::spawn(&cmd).map_err(|e| js_error(&env, &e))?;
-  NativePty::new(&env, Terminal::start(spawned, flow, sink))
+  let term = Terminal::spawn(&cmd, |consumer| event_sink(consumer, on_event))
+    .map_err(|e| start_error(&env, e))?;
+  NativePty::new(&env, term)
 }
 
 /// Opens a pty pair without a process: `[master, slave]`, each read and written through the
@@ -330,26 +350,16 @@ pub fn open(
   cols: u32,
   rows: u32,
   utf8: bool,
-  on_master: Function<'_, Either<BufferSlice<'static>, ExitInfo>, ()>,
-  on_slave: Function<'_, Either<BufferSlice<'static>, ExitInfo>, ()>,
+  on_master: Function<'_, Either3<BufferSlice<'static>, Null, ExitInfo>, ()>,
+  on_slave: Function<'_, Either3<BufferSlice<'static>, Null, ExitInfo>, ()>,
 ) -> napi::Result<Vec<NativePty>> {
-  let err = |e: SysError| js_error(&env, &e);
-  let pair = pty::open(size(cols, rows, 0, 0)?, utf8).map_err(err)?;
-  let master_flow = reactor::new_flow().map_err(err)?;
-  let slave_flow = reactor::new_flow().map_err(err)?;
-  let master_sink = event_sink(&master_flow, on_master)?;
-  let slave_sink = event_sink(&slave_flow, on_slave)?;
-  let name = pair.pts_name;
-  let master = Terminal::start_endpoint(pair.master, name.clone(), master_flow, master_sink);
-  let master = master.map_err(err)?;
-  // The master is live from here on: if the slave cannot start, take the master down too.
-  let slave = match Terminal::start_endpoint(pair.slave, name, slave_flow, slave_sink) {
-    Ok(slave) => slave,
-    Err(e) => {
-      master.destroy();
-      return Err(err(e));
-    }
-  };
+  let [master, slave] = Terminal::open_pair(
+    size(cols, rows, 0, 0)?,
+    utf8,
+    |consumer| event_sink(consumer, on_master),
+    |consumer| event_sink(consumer, on_slave),
+  )
+  .map_err(|e| start_error(&env, e))?;
   Ok(vec![
     NativePty::new(&env, master)?,
     NativePty::new(&env, slave)?,

@@ -48,11 +48,20 @@ async function waitForRegistry(url, child) {
   throw new Error('verdaccio did not answer within 30 s');
 }
 
-/** PATH without any directory that holds cargo or rustc: what a user without Rust has. */
+/**
+ * PATH without any directory that holds cargo or rustc: what a user without Rust has. Node and
+ * npm come first from a directory of their own, in case they share one with a system cargo.
+ */
 function pathWithoutRust() {
-  return process.env.PATH.split(path.delimiter)
-    .filter((d) => d && !['cargo', 'rustc'].some((b) => fs.existsSync(path.join(d, b))))
-    .join(path.delimiter);
+  const bin = path.join(tmp, 'bin');
+  if (!fs.existsSync(bin)) {
+    fs.mkdirSync(bin);
+    fs.symlinkSync(process.execPath, path.join(bin, 'node'));
+    const npmPath = execFileSync('/bin/sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim();
+    fs.symlinkSync(fs.realpathSync(npmPath), path.join(bin, 'npm'));
+  }
+  const rest = process.env.PATH.split(path.delimiter).filter((d) => d && !['cargo', 'rustc'].some((b) => fs.existsSync(path.join(d, b))));
+  return [bin, ...rest].join(path.delimiter);
 }
 
 function npm(args, cwd, env = process.env) {
@@ -121,7 +130,7 @@ function install(name, extra) {
   fs.mkdirSync(dir);
   fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: `consumer-${name}`, private: true }));
   const env = { ...process.env, PATH: pathWithoutRust() };
-  expect(() => execFileSync('sh', ['-c', 'command -v cargo || command -v rustc'], { env })).toThrow();
+  expect(() => execFileSync('/bin/sh', ['-c', 'command -v cargo || command -v rustc'], { env })).toThrow();
   const args = ['install', '--no-audit', '--no-fund', '--foreground-scripts', '@lydell/node-pty@npm:node-pty-rs', ...extra];
   const res = require('child_process').spawnSync('npm', [...args, '--userconfig', npmrc, '--cache', path.join(tmp, 'cache')], { cwd: dir, env, encoding: 'utf8' });
   expect(res.status).toBe(0);
@@ -167,6 +176,13 @@ test('--os darwin --cpu arm64: exactly the darwin-arm64 package, its helper Mach
   const helper = path.join(r.dir, 'node_modules', 'node-pty-rs-darwin-arm64', 'spawn-helper');
   expect(fs.statSync(helper).mode & 0o777).toBe(0o755);
   expect(macho(fs.readFileSync(helper))).toMatchObject({ cpu: 'arm64', type: 'executable' });
+  // What the installed loader would run on that Mac (asked in a process that looks like one).
+  const found = execFileSync(
+    process.execPath,
+    ['-r', path.join(__dirname, '..', 'fixtures', 'fake-platform.js'), '-p', "require('@lydell/node-pty/lib/platform').helperPath()"],
+    { cwd: r.dir, env: { ...process.env, FAKE_PLATFORM: 'darwin', FAKE_ARCH: 'arm64' }, encoding: 'utf8' }
+  );
+  expect(found.trim()).toBe(fs.realpathSync(helper));
   const addon = path.join(r.dir, 'node_modules', 'node-pty-rs-darwin-arm64', 'node-pty-rs.darwin-arm64.node');
   expect(macho(fs.readFileSync(addon))).toMatchObject({ cpu: 'arm64', type: 'dylib' });
   summary.push(`registry install (${r.command}): ${r.platformPackages.join(', ')}; spawn-helper Mach-O arm64 mode 0755`);

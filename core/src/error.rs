@@ -37,12 +37,10 @@ impl SysError {
 
   /// Adds what was exhausted, when the errno says something was: the pty pool (ENOSPC from
   /// Linux's devpts, ENXIO from macOS's ptmx, EAGAIN) or descriptors (EMFILE, ENFILE), so
-  /// that the error says so rather than a bare "failed".
+  /// that the error says so rather than a bare "failed". The pool is read only now, when an
+  /// error needs it; out of descriptors it could not be read, and is not what ran out.
   pub fn exhaustion(mut self) -> Self {
-    if matches!(
-      self.errno,
-      Errno::EAGAIN | Errno::ENOSPC | Errno::ENXIO | Errno::EMFILE | Errno::ENFILE
-    ) {
+    if matches!(self.errno, Errno::EAGAIN | Errno::ENOSPC | Errno::ENXIO) {
       self.pty_pool = crate::pty::pool();
     }
     if matches!(self.errno, Errno::EMFILE | Errno::ENFILE) {

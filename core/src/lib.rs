@@ -6,6 +6,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod error;
+pub mod process;
 pub mod pty;
 pub mod reactor;
 pub mod spawn;

@@ -55,7 +55,6 @@ pub fn open(size: Size, utf8: bool) -> Result<PtyPair> {
 }
 
 fn open_pair(size: Size, utf8: bool) -> Result<PtyPair> {
-  pool(); // opens the pool's files while descriptors are still to be had
   let master =
     posix_openpt(OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC).syscall("posix_openpt")?;
   grantpt(&master).syscall("grantpt")?;
@@ -83,6 +82,14 @@ fn open_pair(size: Size, utf8: bool) -> Result<PtyPair> {
     slave,
     pts_name,
   })
+}
+
+/// Makes `fd` non-blocking (a pair's slave end, read and written by the reactor).
+pub fn set_nonblocking(fd: BorrowedFd<'_>) -> Result<()> {
+  let flags = OFlag::from_bits_truncate(fcntl(fd, FcntlArg::F_GETFL).syscall("fcntl")?);
+  fcntl(fd, FcntlArg::F_SETFL(flags | OFlag::O_NONBLOCK))
+    .syscall("fcntl")
+    .map(drop)
 }
 
 /// node-pty's termios (src/unix/pty.cc): cooked mode with echo, CR->NL on input, NL->CRNL on
@@ -151,37 +158,74 @@ pub fn get_size(fd: BorrowedFd<'_>) -> Result<Size> {
   })
 }
 
-/// The name of the terminal's foreground process, as node-pty reports it: argv[0] of the
-/// foreground process group's leader. `None` once nobody holds the terminal.
-#[cfg(target_os = "linux")]
-pub fn foreground_process(master: BorrowedFd<'_>) -> Option<String> {
-  let pgrp = nix::unistd::tcgetpgrp(master).ok()?;
-  let cmdline = std::fs::read(format!("/proc/{pgrp}/cmdline")).ok()?;
-  let argv0 = cmdline.split(|&b| b == 0).next()?;
-  (!argv0.is_empty()).then(|| String::from_utf8_lossy(argv0).into_owned())
-}
-
-/// The system's pty pool (Linux: /proc/sys/kernel/pty/{nr,max}). The two files are opened
-/// once and re-read in place, so the figures are still there when the process has run out of
-/// descriptors, which is when an error needs them most.
+/// The pty pool that limits this process's next pty (Linux). That is the global one
+/// (/proc/sys/kernel/pty/{nr,max}), unless the devpts instance mounted at /dev/pts, where
+/// /dev/ptmx allocates, has a lower `max=` of its own (containers mount their own): then that
+/// instance's ptys and limit. Read afresh on each call, holding no descriptor in between;
+/// `None` when the files cannot be read (procfs missing, or no descriptor left).
 #[cfg(target_os = "linux")]
 pub fn pool() -> Option<PtyPool> {
-  use std::os::unix::fs::FileExt;
-  static FILES: std::sync::OnceLock<Option<[std::fs::File; 2]>> = std::sync::OnceLock::new();
-  let files = FILES.get_or_init(|| {
-    let open = |name| std::fs::File::open(format!("/proc/sys/kernel/pty/{name}")).ok();
-    Some([open("nr")?, open("max")?])
-  });
-  let read = |file: &std::fs::File| -> Option<u32> {
-    let mut buf = [0u8; 32];
-    let n = file.read_at(&mut buf, 0).ok()?;
-    std::str::from_utf8(&buf[..n]).ok()?.trim().parse().ok()
+  let number =
+    |path: &str| -> Option<u32> { std::fs::read_to_string(path).ok()?.trim().parse().ok() };
+  let global = PtyPool {
+    in_use: number("/proc/sys/kernel/pty/nr")?,
+    max: number("/proc/sys/kernel/pty/max")?,
   };
-  let [nr, max] = files.as_ref()?;
-  Some(PtyPool {
-    in_use: read(nr)?,
-    max: read(max)?,
-  })
+  match devpts_max() {
+    Some(max) if max < global.max => {
+      let in_use = std::fs::read_dir("/dev/pts")
+        .ok()?
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+          e.file_name()
+            .to_string_lossy()
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+        })
+        .count() as u32;
+      Some(PtyPool { in_use, max })
+    }
+    _ => Some(global),
+  }
+}
+
+/// The `max=` option of the devpts instance visible at /dev/pts. Reading mountinfo costs tens
+/// of microseconds and spawns check the pool, so the answer is kept for as long as /dev/pts
+/// is the same instance (the same device); a failed read is not kept.
+#[cfg(target_os = "linux")]
+fn devpts_max() -> Option<u32> {
+  use std::os::unix::fs::MetadataExt;
+  static KNOWN: std::sync::Mutex<Option<(u64, Option<u32>)>> = std::sync::Mutex::new(None);
+  let dev = std::fs::metadata("/dev/pts").ok()?.dev();
+  let mut known = KNOWN.lock().unwrap_or_else(|e| e.into_inner());
+  match *known {
+    Some((known_dev, max)) if known_dev == dev => max,
+    _ => {
+      let max = read_devpts_max().ok()?;
+      *known = Some((dev, max));
+      max
+    }
+  }
+}
+
+/// The `max=` option of the last devpts mounted at /dev/pts, from /proc/self/mountinfo;
+/// `Err` when mountinfo cannot be read.
+#[cfg(target_os = "linux")]
+fn read_devpts_max() -> std::io::Result<Option<u32>> {
+  let mountinfo = std::fs::read_to_string("/proc/self/mountinfo")?;
+  let options = mountinfo.lines().rev().find_map(|line| {
+    // ID PARENT DEV ROOT MOUNTPOINT OPTIONS [TAGS...] - FSTYPE SOURCE SUPER_OPTIONS
+    let (mount, fs) = line.split_once(" - ")?;
+    let mut fs = fs.split(' ');
+    let point = mount.split(' ').nth(4)?;
+    (point == "/dev/pts" && fs.next()? == "devpts").then(|| fs.nth(1).unwrap_or(""))
+  });
+  Ok(options.and_then(|options| {
+    options
+      .split(',')
+      .find_map(|o| o.strip_prefix("max="))
+      .and_then(|v| v.parse().ok())
+  }))
 }
 
 /// The system's pty pool (macOS: `kern.tty.ptmx_max`; the ptys in use are the `/dev/ttysN`
@@ -199,12 +243,6 @@ pub fn pool() -> Option<PtyPool> {
     })
     .count() as u32;
   Some(PtyPool { in_use, max })
-}
-
-/// The name of the terminal's foreground process: its process group leader's name.
-#[cfg(target_os = "macos")]
-pub fn foreground_process(master: BorrowedFd<'_>) -> Option<String> {
-  sys::process_name(nix::unistd::tcgetpgrp(master).ok()?)
 }
 
 #[cfg(test)]
@@ -251,14 +289,18 @@ mod tests {
   }
 
   #[test]
-  fn the_pool_counts_our_pair() {
+  fn the_pool_is_read_without_keeping_a_descriptor() {
     let _g = serial();
-    let before = pool().unwrap();
-    assert!(before.max > 0);
-    let _pair = open(Size::new(80, 24), true).unwrap();
-    let during = pool().unwrap();
-    // Other processes may open ptys meanwhile; ours is counted all the same.
-    assert!(during.in_use >= 1 && during.in_use <= during.max);
+    let count = || std::fs::read_dir("/proc/self/fd").unwrap().count();
+    let before = count();
+    let pool = pool().unwrap();
+    assert_eq!(count(), before);
+    let max: u32 = std::fs::read_to_string("/proc/sys/kernel/pty/max")
+      .unwrap()
+      .trim()
+      .parse()
+      .unwrap();
+    assert!(pool.max <= max && pool.in_use <= pool.max, "{pool:?}");
   }
 
   #[test]

@@ -1,6 +1,7 @@
 use super::*;
-use crate::spawn::{spawn, Command as Cmd};
+use crate::spawn::SpawnOptions as Cmd;
 use std::sync::mpsc::{channel, Receiver, RecvTimeoutError};
+use std::sync::Arc;
 
 use crate::test_support::serial;
 
@@ -15,22 +16,22 @@ fn sh(script: &str) -> Cmd {
 #[derive(Debug, PartialEq, Eq)]
 enum Ev {
   Data(Vec<u8>),
+  Drain,
   Exit(ExitStatus),
 }
 
 fn start(cmd: &Cmd) -> (Arc<Terminal>, Receiver<Ev>) {
   let (tx, rx) = channel();
-  let flow = new_flow().unwrap();
-  let term = Terminal::start(
-    spawn(cmd).unwrap(),
-    flow,
-    Box::new(move |ev| {
+  let term = Terminal::spawn(cmd, |_| {
+    Ok::<Sink, ()>(Box::new(move |ev| {
       let _ = tx.send(match ev {
         Event::Data(d) => Ev::Data(d.to_vec()),
+        Event::Drain => Ev::Drain,
         Event::Exit(s) => Ev::Exit(s),
       });
-    }),
-  );
+    }))
+  })
+  .unwrap();
   (term, rx)
 }
 
@@ -43,9 +44,10 @@ fn collect_within(term: &Terminal, rx: &Receiver<Ev>, limit: Duration) -> (Vec<u
     let left = deadline.saturating_duration_since(Instant::now());
     match rx.recv_timeout(left).expect("no exit in time") {
       Ev::Data(d) => {
-        term.flow().consumed(d.len());
+        term.in_flight().consumed(d.len());
         out.extend(d);
       }
+      Ev::Drain => {}
       Ev::Exit(status) => return (out, status),
     }
   }
@@ -61,12 +63,27 @@ fn collect(term: &Terminal, rx: &Receiver<Ev>) -> (Vec<u8>, ExitStatus) {
   got
 }
 
-/// Descriptors open in the process, once the reactor and the pty pool's files (which live as
-/// long as the process) are open.
+/// Descriptors open in the process, once the reactor (which lives as long as the process)
+/// has started.
 fn fd_count() -> usize {
-  new_flow().unwrap();
-  crate::pty::pool();
+  Reactor::get().unwrap();
   std::fs::read_dir("/proc/self/fd").unwrap().count()
+}
+
+/// How many descriptors of this process are the master of `pts_name` (Linux names the pty of
+/// a /dev/ptmx descriptor in its fdinfo, so a reused descriptor number cannot mislead).
+fn masters_of(pts_name: &str) -> usize {
+  let index = pts_name.rsplit('/').next().unwrap();
+  let wanted = format!("tty-index:\t{index}\n");
+  std::fs::read_dir("/proc/self/fd")
+    .unwrap()
+    .filter_map(|e| e.ok())
+    .filter(|e| std::fs::read_link(e.path()).is_ok_and(|l| l == std::path::Path::new("/dev/ptmx")))
+    .filter(|e| {
+      let info = format!("/proc/self/fdinfo/{}", e.file_name().to_string_lossy());
+      std::fs::read_to_string(info).is_ok_and(|s| s.contains(&wanted))
+    })
+    .count()
 }
 
 #[test]
@@ -112,9 +129,19 @@ fn every_byte_of_a_large_output_arrives_before_exit() {
 fn writes_reach_the_child_in_order() {
   let _g = serial();
   // Raw mode so that 200 KiB without a newline is not held by the line discipline.
-  let (term, rx) = start(&sh("stty raw -echo; head -c 204800 | cksum"));
+  let (term, rx) = start(&sh("stty raw -echo; echo ready; head -c 204800 | cksum"));
   let data: Vec<u8> = (0..204800u32).map(|i| b'a' + (i % 26) as u8).collect();
-  std::thread::sleep(Duration::from_millis(100));
+  // Written only once raw mode is on, or the line discipline would cook the input.
+  let mut seen = Vec::new();
+  while !String::from_utf8_lossy(&seen).contains("ready") {
+    match rx.recv_timeout(Duration::from_secs(10)) {
+      Ok(Ev::Data(d)) => {
+        term.in_flight().consumed(d.len());
+        seen.extend(d);
+      }
+      other => panic!("expected the ready marker, got {other:?}"),
+    }
+  }
   for piece in data.chunks(7000) {
     term.write(piece.to_vec());
   }
@@ -143,26 +170,35 @@ fn writes_reach_the_child_in_order() {
 fn an_unconsumed_terminal_stops_being_read() {
   let _g = serial();
   let (term, rx) = start(&sh("exec yes"));
-  std::thread::sleep(Duration::from_millis(500));
+  // Nothing is consumed: the reactor hands over chunks until the limit, then stops.
   let mut held = 0;
-  while let Ok(Ev::Data(d)) = rx.try_recv() {
+  while held < IN_FLIGHT_LIMIT {
+    match rx.recv_timeout(Duration::from_secs(10)) {
+      Ok(Ev::Data(d)) => held += d.len(),
+      other => panic!("expected data up to the limit, got {other:?} after {held} bytes"),
+    }
+  }
+  // And no more follows (a negative can only be shown by waiting a while).
+  while let Ok(Ev::Data(d)) = rx.recv_timeout(Duration::from_millis(300)) {
     held += d.len();
   }
-  assert!(held >= IN_FLIGHT_LIMIT, "read only {held} bytes");
   assert!(
     held < IN_FLIGHT_LIMIT + CHUNK,
     "read {held} bytes without consumption"
   );
-  assert_eq!(term.flow().in_flight(), held);
+  assert_eq!(term.in_flight().bytes(), held);
   // Consuming lets reading continue.
-  term.flow().consumed(held);
+  term.in_flight().consumed(held);
   match rx.recv_timeout(Duration::from_secs(5)) {
     Ok(Ev::Data(d)) => assert!(!d.is_empty()),
     other => panic!("expected more data, got {other:?}"),
   }
   term.kill(libc::SIGKILL).unwrap();
-  drop(rx);
   term.destroy();
+  while !matches!(
+    rx.recv_timeout(Duration::from_secs(10)),
+    Ok(Ev::Exit(_)) | Err(_)
+  ) {}
 }
 
 #[test]
@@ -171,11 +207,11 @@ fn destroy_closes_the_master_and_still_reaps() {
   let before = fd_count();
   let (term, rx) = start(&sh("sleep 30"));
   std::thread::sleep(Duration::from_millis(50));
-  let master = term.master_fd();
+  assert_eq!(masters_of(term.pts_name()), 1);
   term.destroy();
   // The master is closed by the time destroy returns.
-  let link = std::fs::read_link(format!("/proc/self/fd/{master}"));
-  assert!(link.map_or(true, |l| l != std::path::Path::new("/dev/ptmx")));
+  assert_eq!(masters_of(term.pts_name()), 0);
+  assert_eq!(term.master_fd(), None);
   match rx.recv_timeout(Duration::from_secs(10)) {
     Ok(Ev::Exit(s)) => assert_eq!(s.signal, libc::SIGHUP),
     other => panic!("expected the exit after destroy, got {other:?}"),
@@ -218,7 +254,7 @@ fn descriptors_return_to_baseline_after_many_terminals() {
   }
   std::thread::sleep(Duration::from_millis(100));
   assert_eq!(fd_count(), before);
-  assert_eq!(stats().live, 0);
+  assert_eq!(stats().tracked, 0);
 }
 
 /// The macOS order, run here: the parent keeps its slave copy until the child is reaped and

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 /// What to run and how; strings as node-pty receives them (env as `KEY=value`).
 #[derive(Debug, Clone)]
-pub struct Command {
+pub struct SpawnOptions {
   pub file: String,
   pub args: Vec<String>,
   pub env: Vec<String>,
@@ -34,13 +34,13 @@ pub struct Command {
   pub helper: Option<String>,
 }
 
-/// Whether the parent keeps its slave copy on this platform (see [`Command::keep_slave`]).
+/// Whether the parent keeps its slave copy on this platform (see [`SpawnOptions::keep_slave`]).
 pub const KEEP_SLAVE: bool = cfg!(target_os = "macos");
 
-impl Command {
+impl SpawnOptions {
   /// `file` with `args` in `/`, an empty environment, 80x24, UTF-8, this platform's defaults.
-  pub fn new(file: &str, args: &[&str]) -> Command {
-    Command {
+  pub fn new(file: &str, args: &[&str]) -> SpawnOptions {
+    SpawnOptions {
       file: file.into(),
       args: args.iter().map(|a| a.to_string()).collect(),
       env: Vec::new(),
@@ -82,7 +82,7 @@ pub const TEST_OLD_SYSTEM_ENV: &str = "NODE_PTY_RS_TEST_OLD_SYSTEM";
 /// Whether the spawn takes the fork path: for a different user or group, or where posix_spawn
 /// could not honour the cwd or keep the host's descriptors from the child (an older libc);
 /// never an ENOSYS reported as the program's failure.
-fn needs_fork(cmd: &Command) -> bool {
+fn needs_fork(cmd: &SpawnOptions) -> bool {
   #[cfg(target_os = "linux")]
   {
     let old = std::env::var_os(TEST_OLD_SYSTEM_ENV).is_some_and(|v| v == "1");
@@ -162,7 +162,7 @@ fn check_cwd(cwd: &str) -> Result<()> {
 
 /// Opens a pty and starts `cmd` on it. On any error every descriptor opened so far is
 /// closed (they are `OwnedFd`s dropped on the way out) and no child is left behind.
-pub fn spawn(cmd: &Command) -> Result<Spawned> {
+pub fn spawn(cmd: &SpawnOptions) -> Result<Spawned> {
   check_cwd(&cmd.cwd)?;
   let program = resolve_program(&cmd.file, &cmd.env, Path::new(&cmd.cwd))?;
   let program_c = c_string(&program.to_string_lossy(), "file")?;
@@ -196,11 +196,24 @@ pub fn spawn(cmd: &Command) -> Result<Spawned> {
     tty: &tty,
     cwd: &cwd,
   };
-  let pid = if needs_fork(cmd) {
-    fork_on_tty(&req, cmd)?
-  } else {
-    sys::spawn_on_tty(&req)
-      .map_err(|errno| SysError::new(errno, "posix_spawn").with_path(program.to_string_lossy()))?
+  let pid = match start(&req, cmd, &program) {
+    // execvp's fallback, which node-pty gets for free: a file the kernel will not run (a
+    // script without a #! line) is run as `/bin/sh FILE ARGS...`. spawn-helper execs with
+    // execvp itself, so only the direct path needs it.
+    Err(e) if e.errno == Errno::ENOEXEC && cmd.helper.is_none() => {
+      let shell = c_string(BOURNE_SHELL, "file")?;
+      let argv: Vec<CString> = [shell.clone(), req.program.to_owned()]
+        .into_iter()
+        .chain(argv.iter().skip(1).cloned())
+        .collect();
+      let req = sys::SpawnRequest {
+        program: &shell,
+        argv: &argv,
+        ..req
+      };
+      start(&req, cmd, Path::new(BOURNE_SHELL))?
+    }
+    started => started?,
   };
 
   // Linux keeps buffered output readable on the master after the last slave closes and then
@@ -223,14 +236,56 @@ pub fn spawn(cmd: &Command) -> Result<Spawned> {
   })
 }
 
+/// What execvp runs a file with when the kernel returns ENOEXEC (glibc's `_PATH_BSHELL`).
+const BOURNE_SHELL: &str = "/bin/sh";
+
+/// Starts the child: posix_spawn, or the fork path (see `needs_fork`).
+fn start(req: &sys::SpawnRequest<'_>, cmd: &SpawnOptions, program: &Path) -> Result<Pid> {
+  if needs_fork(cmd) {
+    fork_on_tty(req, cmd)
+  } else {
+    sys::spawn_on_tty(req)
+      .map_err(|errno| SysError::new(errno, "posix_spawn").with_path(program.to_string_lossy()))
+  }
+}
+
+/// Who the child becomes. As root, the supplementary groups are replaced too, or the child
+/// would keep the host's (root's 0, adm, disk…): by the user's own groups when `uid` names a
+/// known user (as `login` and `su` do), else by `gid` alone, else by none.
+#[cfg(target_os = "linux")]
+fn credentials(cmd: &SpawnOptions) -> sys::Credentials {
+  use nix::unistd::{Gid, Uid, User};
+  let mut ids = sys::Credentials {
+    uid: cmd.uid,
+    gid: cmd.gid,
+    groups: None,
+  };
+  // Not asked to change user (the fork path serves an old libc too), or not root (setgroups
+  // would fail; the host's groups are then the host user's own anyway): groups unchanged.
+  if (cmd.uid.is_none() && cmd.gid.is_none()) || !Uid::effective().is_root() {
+    return ids;
+  }
+  let own = cmd.uid.and_then(|uid| {
+    let user = User::from_uid(Uid::from_raw(uid)).ok()??;
+    let name = CString::new(user.name).ok()?;
+    let primary = cmd.gid.map_or(user.gid, Gid::from_raw);
+    nix::unistd::getgrouplist(&name, primary).ok()
+  });
+  ids.groups = Some(match own {
+    Some(groups) => groups.into_iter().map(Gid::as_raw).collect(),
+    None => cmd.gid.into_iter().collect(),
+  });
+  ids
+}
+
 /// The fork path: for a different user or group, or a libc without addchdir_np/addclosefrom_np.
 #[cfg(target_os = "linux")]
-fn fork_on_tty(req: &sys::SpawnRequest<'_>, cmd: &Command) -> Result<Pid> {
-  sys::fork_on_tty(req, cmd.uid, cmd.gid).map_err(|e| {
-    let err = SysError::new(e.errno, e.syscall);
-    match e.syscall {
-      "chdir" => err.with_path(&cmd.cwd),
-      "execve" => err.with_path(req.program.to_string_lossy()),
+fn fork_on_tty(req: &sys::SpawnRequest<'_>, cmd: &SpawnOptions) -> Result<Pid> {
+  sys::fork_on_tty(req, &credentials(cmd)).map_err(|e| {
+    let err = SysError::new(e.errno, e.step.syscall());
+    match e.step {
+      sys::Step::Chdir => err.with_path(&cmd.cwd),
+      sys::Step::Execve => err.with_path(req.program.to_string_lossy()),
       _ => err,
     }
   })
@@ -239,168 +294,9 @@ fn fork_on_tty(req: &sys::SpawnRequest<'_>, cmd: &Command) -> Result<Pid> {
 /// Changing user needs a fork path; it is written for Linux only. (node-pty ignores uid/gid
 /// on macOS; here the caller learns it instead.)
 #[cfg(not(target_os = "linux"))]
-fn fork_on_tty(_req: &sys::SpawnRequest<'_>, _cmd: &Command) -> Result<Pid> {
+fn fork_on_tty(_req: &sys::SpawnRequest<'_>, _cmd: &SpawnOptions) -> Result<Pid> {
   Err(SysError::new(Errno::ENOTSUP, "fork"))
 }
 
 #[cfg(test)]
-mod tests {
-  use super::*;
-  use crate::test_support::serial;
-
-  #[test]
-  fn resolves_in_the_child_path_not_the_hosts() {
-    let _g = serial();
-    let env = vec!["PATH=/nonexistent:/usr/bin:/bin".to_string()];
-    let sh = resolve_program("sh", &env, Path::new("/")).unwrap();
-    assert!(sh.ends_with("sh"));
-    let err =
-      resolve_program("sh", &["PATH=/nonexistent".to_string()], Path::new("/")).unwrap_err();
-    assert_eq!(err.errno, Errno::ENOENT);
-    assert_eq!(err.path.as_deref(), Some("sh"));
-  }
-
-  #[test]
-  fn paths_with_a_slash_are_not_searched_but_checked() {
-    let _g = serial();
-    let p = resolve_program("./true", &[], Path::new("/bin")).unwrap();
-    assert_eq!(p, PathBuf::from("./true"));
-    let missing = resolve_program("./nope", &[], Path::new("/")).unwrap_err();
-    assert_eq!((missing.errno, missing.syscall), (Errno::ENOENT, "execve"));
-    let dir = resolve_program("/tmp", &[], Path::new("/")).unwrap_err();
-    assert_eq!(dir.errno, Errno::EACCES);
-  }
-
-  #[test]
-  fn non_executable_match_is_eacces() {
-    let _g = serial();
-    let dir = std::env::temp_dir().join(format!("npr-eacces-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("prog"), "#!/bin/sh\n").unwrap();
-    let env = vec![format!("PATH={}", dir.display())];
-    let err = resolve_program("prog", &env, Path::new("/")).unwrap_err();
-    assert_eq!(err.errno, Errno::EACCES);
-    std::fs::remove_dir_all(dir).unwrap();
-  }
-
-  #[test]
-  fn bad_cwd_is_reported_as_chdir_with_its_path() {
-    let _g = serial();
-    let cmd = Command {
-      cwd: "/nonexistent/dir".into(),
-      ..Command::new("/bin/true", &[])
-    };
-    let err = spawn(&cmd).unwrap_err();
-    assert_eq!((err.errno, err.syscall), (Errno::ENOENT, "chdir"));
-    assert_eq!(err.path.as_deref(), Some("/nonexistent/dir"));
-    assert!(err.is_exec_failure());
-  }
-
-  /// Reads the master until the child side is gone (EIO) and reaps the child.
-  #[cfg(target_os = "linux")]
-  fn run_to_end(s: Spawned) -> (String, i32) {
-    use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
-    use nix::sys::wait::{waitpid, WaitStatus};
-    use std::os::fd::AsFd;
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    let mut out = Vec::new();
-    let mut buf = [0u8; 4096];
-    loop {
-      assert!(std::time::Instant::now() < deadline, "no EIO within 20 s");
-      let mut fds = [PollFd::new(s.master.as_fd(), PollFlags::POLLIN)];
-      poll(&mut fds, PollTimeout::from(1000u16)).unwrap();
-      match nix::unistd::read(&s.master, &mut buf) {
-        Ok(0) | Err(Errno::EIO) => break,
-        Ok(n) => out.extend_from_slice(&buf[..n]),
-        Err(Errno::EAGAIN) | Err(Errno::EINTR) => {}
-        Err(e) => panic!("read: {e}"),
-      }
-    }
-    let code = match waitpid(s.child.pid, None).unwrap() {
-      WaitStatus::Exited(_, code) => code,
-      other => panic!("{other:?}"),
-    };
-    (String::from_utf8_lossy(&out).into_owned(), code)
-  }
-
-  /// The fallback for an old libc and kernel, forced with the test-only switch: it is read
-  /// from the environment at each spawn, so it is set for a run of this test binary of its
-  /// own rather than in this multi-threaded process.
-  #[test]
-  #[cfg(target_os = "linux")]
-  fn old_system_fallback_in_a_process_of_its_own() {
-    let _g = serial();
-    let out = std::process::Command::new(std::env::current_exe().unwrap())
-      .args(["--exact", "spawn::tests::old_system_fallback", "--ignored"])
-      .args(["--test-threads=1", "--nocapture"])
-      .env(TEST_OLD_SYSTEM_ENV, "1")
-      .output()
-      .unwrap();
-    let text =
-      String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{text}");
-    assert!(text.contains("1 passed"), "{text}");
-  }
-
-  #[test]
-  #[cfg(target_os = "linux")]
-  #[ignore = "run by old_system_fallback_in_a_process_of_its_own, with the switch set"]
-  fn old_system_fallback() {
-    use std::os::fd::AsRawFd;
-    assert_eq!(std::env::var(TEST_OLD_SYSTEM_ENV).as_deref(), Ok("1"));
-    let path = vec!["PATH=/usr/bin:/bin".to_string()];
-
-    // The cwd is honoured without addchdir_np.
-    let dir = std::env::temp_dir().join(format!("npr-old-cwd-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let dir = dir.canonicalize().unwrap();
-    let cmd = Command {
-      env: path.clone(),
-      cwd: dir.to_string_lossy().into_owned(),
-      ..Command::new("pwd", &[])
-    };
-    let (out, code) = run_to_end(spawn(&cmd).unwrap());
-    assert_eq!((out.trim_end(), code), (dir.to_str().unwrap(), 0));
-
-    // A host descriptor that is not close-on-exec does not reach the child.
-    let (rd, _wr) = nix::unistd::pipe().unwrap();
-    let flags = nix::fcntl::fcntl(&rd, nix::fcntl::FcntlArg::F_GETFD).unwrap();
-    assert_eq!(
-      flags & libc::FD_CLOEXEC,
-      0,
-      "the test needs an inheritable descriptor"
-    );
-    let inode = nix::sys::stat::fstat(&rd).unwrap().st_ino;
-    let cmd = Command {
-      env: path.clone(),
-      ..Command::new("ls", &["-l", "/proc/self/fd/"])
-    };
-    let (out, code) = run_to_end(spawn(&cmd).unwrap());
-    assert_eq!(code, 0, "{out}");
-    assert!(
-      out.contains("/dev/pts/"),
-      "the listing shows the tty: {out}"
-    );
-    assert!(
-      !out.contains(&format!("pipe:[{inode}]")),
-      "fd {} inherited: {out}",
-      rd.as_raw_fd()
-    );
-
-    // An exec failure is the program's failure (exit code 1 in JS), with its real errno.
-    let junk = dir.join("not-a-program");
-    std::fs::write(&junk, [0u8, 1, 2, 3]).unwrap();
-    std::fs::set_permissions(&junk, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let err = spawn(&Command::new(junk.to_str().unwrap(), &[])).unwrap_err();
-    assert_eq!((err.errno, err.syscall), (Errno::ENOEXEC, "execve"));
-    assert!(err.is_exec_failure());
-    std::fs::remove_dir_all(&dir).unwrap();
-  }
-
-  #[test]
-  fn nul_in_an_argument_is_einval() {
-    let _g = serial();
-    let cmd = Command::new("/bin/true", &["a\0b"]);
-    assert_eq!(spawn(&cmd).unwrap_err().errno, Errno::EINVAL);
-  }
-}
+mod tests;

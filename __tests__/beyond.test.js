@@ -1,0 +1,152 @@
+'use strict';
+
+// The members node-pty-rs adds beyond node-pty: foreground, killSession, exited, explicit
+// resource management and async iteration (writableLength/onDrain: drain.test.js).
+
+const fs = require('fs');
+const pty = require('..');
+const { delay, until } = require('./helpers');
+
+const exitOf = (term) => new Promise((resolve) => term.onExit(resolve));
+function outputOf(term, text) {
+  return new Promise((resolve) => {
+    let seen = '';
+    const sub = term.onData((d) => {
+      seen += d;
+      if (seen.includes(text)) {
+        sub.dispose();
+        resolve(seen);
+      }
+    });
+  });
+}
+
+/** Live (not zombie) processes of session `sid`, from /proc. */
+function sessionMembers(sid) {
+  return fs.readdirSync('/proc').filter((name) => {
+    if (!/^\d+$/.test(name)) return false;
+    try {
+      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      const [state, , , session] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return Number(session) === sid && state !== 'Z';
+    } catch {
+      return false; // gone
+    }
+  }).map(Number);
+}
+
+describe('foreground', () => {
+  test("{ pid, name, cwd } of the foreground process group's leader; undefined after the exit", async () => {
+    const term = pty.spawn('/bin/sh', ['-c', 'cd /tmp && exec sleep 3'], { cwd: '/' });
+    await until(() => term.foreground && term.foreground.name === 'sleep', 5000, 'sleep in the foreground');
+    expect(term.foreground).toEqual({ pid: term.pid, name: 'sleep', cwd: '/tmp' });
+    expect(term.process).toBe('sleep');
+    term.kill('SIGKILL');
+    await exitOf(term);
+    expect(term.foreground).toBeUndefined();
+  });
+
+  test('follows a foreground job of an interactive shell', async () => {
+    const term = pty.spawn('/bin/sh', ['-i'], { cwd: '/', env: { PATH: process.env.PATH, PS1: '$ ' } });
+    const exited = exitOf(term);
+    await outputOf(term, '$ ');
+    expect(term.foreground).toEqual({ pid: term.pid, name: '/bin/sh', cwd: '/' });
+    term.write('cd /usr && sleep 30\r');
+    await until(() => term.foreground && term.foreground.name === 'sleep', 5000, 'sleep in the foreground');
+    const fg = term.foreground;
+    expect(fg.pid).not.toBe(term.pid);
+    expect(fg.cwd).toBe('/usr');
+    term.destroy();
+    await exited;
+  });
+});
+
+test('killSession() reaches a background job that kill() does not', async () => {
+  const term = pty.spawn('/bin/sh', ['-c', 'trap "" HUP; sleep 30 & echo "job $!"; wait'], {});
+  const exited = exitOf(term);
+  const seen = await outputOf(term, '\n');
+  const job = Number(/job (\d+)/.exec(seen)[1]);
+  expect(sessionMembers(term.pid).sort()).toEqual([term.pid, job].sort());
+
+  expect(term.killSession('SIGTERM')).toBe(2);
+  await exited;
+  await until(() => sessionMembers(term.pid).length === 0, 5000, 'the job to end');
+  term.destroy();
+  expect(term.killSession()).toBe(0); // the pty is closed: nothing to signal, no stranger hit
+});
+
+test('exited: a Promise of the event onExit gets, also when asked for after the exit', async () => {
+  const term = pty.spawn('/bin/sh', ['-c', 'exit 7'], {});
+  const fromListener = exitOf(term);
+  const early = term.exited;
+  const [a, b] = await Promise.all([early, fromListener]);
+  expect(a).toBe(b);
+  expect(a).toEqual({ exitCode: 7, signal: 0 });
+  await expect(term.exited).resolves.toBe(a);
+});
+
+describe('explicit resource management', () => {
+  test('Symbol.asyncDispose: a program that ignores SIGHUP and its job end, then it resolves with the pty closed', async () => {
+    const term = pty.spawn('/bin/sh', ['-c', 'trap "" HUP; sleep 30 & echo ready; while :; do sleep 0.05; done'], {});
+    await outputOf(term, 'ready');
+    const sid = term.pid;
+    expect(sessionMembers(sid).length).toBeGreaterThanOrEqual(2);
+    await term[Symbol.asyncDispose || Symbol.for('Symbol.asyncDispose')]();
+    expect(term.fd).toBe(-1);
+    await until(() => sessionMembers(sid).length === 0, 5000, 'no process left');
+    expect((await term.exited).signal).toBe(9);
+  });
+
+  test('Symbol.dispose destroys', async () => {
+    const term = pty.spawn('/bin/sh', ['-c', 'sleep 30'], {});
+    const exited = exitOf(term);
+    term[Symbol.dispose || Symbol.for('Symbol.dispose')]();
+    expect(term.fd).toBe(-1);
+    expect((await exited).signal).toBe(1);
+  });
+});
+
+describe('async iteration', () => {
+  test('every chunk in order, ending after the exit', async () => {
+    const term = pty.spawn('/bin/sh', ['-c', 'for i in 1 2 3 4 5; do echo "line $i"; done'], {});
+    let out = '';
+    for await (const chunk of term) out += chunk;
+    expect(out).toBe('line 1\r\nline 2\r\nline 3\r\nline 4\r\nline 5\r\n');
+    expect(await term.exited).toEqual({ exitCode: 0, signal: 0 });
+  });
+
+  test('a slow loop over `yes` pauses the terminal: what waits for the loop stays bounded, memory flat', async () => {
+    const term = pty.spawn('/bin/sh', ['-c', 'exec yes'], {});
+    let delivered = 0;
+    term.onData((d) => (delivered += d.length));
+    const rssBefore = process.memoryUsage().rss;
+    let pulled = 0;
+    let iterations = 0;
+    let text = '';
+    const exited = exitOf(term);
+    try {
+      for await (const chunk of term) {
+        pulled += chunk.length;
+        if (iterations < 5) text += chunk;
+        if (++iterations === 200) break;
+        await delay(10); // a consumer much slower than `yes`
+      }
+    } finally {
+      setTimeout(() => term.destroy(), 1000); // ends `yes` even when an expectation fails
+    }
+    // Unpaced, everything `yes` wrote in those 2 s would wait in the loop's queue (15 MB here
+    // with the pause taken out); paced, at most the 1 MiB high-water mark and what was already
+    // on its way when the terminal paused.
+    expect(delivered - pulled).toBeLessThanOrEqual(2 * 1024 * 1024);
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(64 * 1024 * 1024);
+    expect(text.split('\r\n').slice(0, -1).every((line) => line === 'y')).toBe(true);
+    // break left the terminal running and no longer paused by the loop.
+    await outputOf(term, 'y');
+    term.destroy();
+    await exited;
+  });
+});
+
+afterAll(() => {
+  pty.assertNoLeaks();
+});

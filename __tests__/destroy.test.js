@@ -1,0 +1,121 @@
+'use strict';
+
+// destroy() and kill() in every state of a terminal: before the exit, after it while a
+// background job still holds the pty, and kill() after destroy().
+
+const { spawnSync } = require('child_process');
+const fs = require('fs');
+const path = require('path');
+const pty = require('..');
+const { until } = require('./helpers');
+
+const exitOf = (term) => new Promise((resolve) => term.onExit(resolve));
+const outputOf = (term, text) => new Promise((resolve) => {
+  let seen = '';
+  const sub = term.onData((d) => {
+    seen += d;
+    if (seen.includes(text)) {
+      sub.dispose();
+      resolve();
+    }
+  });
+});
+
+/** This process's descriptors that are the master of `ptsName` (Linux's fdinfo names the pty). */
+function mastersOf(ptsName) {
+  const index = ptsName.split('/').pop();
+  return fs.readdirSync('/proc/self/fd').filter((fd) => {
+    try {
+      return fs.readlinkSync(`/proc/self/fd/${fd}`) === '/dev/ptmx' && fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8').includes(`tty-index:\t${index}\n`);
+    } catch {
+      return false; // closed meanwhile
+    }
+  });
+}
+
+/** Ends what is left of the terminal's process group (its background jobs), by group id. */
+function killGroup(pid) {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+describe('after the exit, while a background job holds the pty', () => {
+  // The job ignores SIGHUP (from before it is forked: the shell's exit hangs up at once) and
+  // keeps writing; the shell exits at once.
+  const script = 'trap "" HUP; (while :; do echo tick; sleep 0.05; done) & echo started';
+
+  test('destroy() closes the master before it returns, and the reactor lets go of it', async () => {
+    const tracked = pty.diagnostics().reactor.tracked;
+    const term = pty.spawn('/bin/sh', ['-c', script], {});
+    const started = outputOf(term, 'started');
+    const exit = await exitOf(term);
+    await started;
+    try {
+      expect(exit.exitCode).toBe(0);
+      // The library still holds the master, for the job's output: that is not a leak.
+      expect(mastersOf(term.ptsName)).toHaveLength(1);
+      expect(pty.leaks()).toEqual({ terminals: [], descriptors: [] });
+      expect(pty.diagnostics().descriptors.held).toEqual(mastersOf(term.ptsName).map(Number));
+
+      term.destroy();
+      expect(mastersOf(term.ptsName)).toEqual([]);
+      expect(term.fd).toBe(-1);
+      await until(() => pty.diagnostics().reactor.tracked === tracked, 5000, 'the reactor to forget the terminal');
+      expect(pty.diagnostics().descriptors.held).toEqual([]);
+    } finally {
+      killGroup(term.pid);
+    }
+  });
+});
+
+test('kill() after destroy() still reaches a program that ignores SIGHUP, until it exits', async () => {
+  const term = pty.spawn('/bin/sh', ['-c', 'trap "" HUP; echo ready; while :; do sleep 0.05; done'], {});
+  const exited = exitOf(term);
+  await outputOf(term, 'ready');
+  term.destroy();
+  try {
+    term.kill('SIGTERM');
+    const exit = await Promise.race([exited, new Promise((r) => setTimeout(() => r('no exit in 10 s'), 10000))]);
+    expect(exit).toEqual({ exitCode: 0, signal: 15 });
+    expect(() => term.kill('SIGTERM')).not.toThrow(); // reaped: nothing to signal, no stray signal
+  } finally {
+    killGroup(term.pid);
+  }
+});
+
+test('onExit fires after destroy() even when nothing else keeps the process alive (5 runs)', () => {
+  const fixture = path.join(__dirname, 'fixtures', 'exit-after-destroy.js');
+  const outputs = [];
+  for (let i = 0; i < 5; i++) {
+    const r = spawnSync(process.execPath, [fixture], { encoding: 'utf8', timeout: 10000 });
+    expect(r.error).toBeUndefined(); // no time-out
+    outputs.push(r.stdout);
+  }
+  expect(outputs).toEqual(Array(5).fill('exit 0 1\n'));
+});
+
+test('destroy() returns with the master closed while other terminals flood output', async () => {
+  const flooders = Array.from({ length: 20 }, () => pty.spawn('/bin/sh', ['-c', 'exec yes'], {}));
+  const floods = flooders.map((t) => outputOf(t, 'y'));
+  await Promise.all(floods);
+  try {
+    for (let i = 0; i < 50; i++) {
+      const term = pty.spawn('/bin/sh', ['-c', 'sleep 30'], {});
+      const exited = exitOf(term);
+      term.destroy();
+      expect(mastersOf(term.ptsName)).toEqual([]);
+      expect((await exited).signal).toBe(1);
+    }
+  } finally {
+    const exits = flooders.map(exitOf);
+    for (const t of flooders) t.destroy();
+    await Promise.all(exits);
+  }
+});
+
+afterAll(() => {
+  pty.assertNoLeaks();
+});

@@ -1,0 +1,101 @@
+'use strict';
+
+// Write back-pressure: writableLength and the drain event, for hosts that must stop feeding
+// a program that does not read (node-pty#369).
+
+const pty = require('..');
+
+const MiB = 1024 * 1024;
+
+function waitFor(term, text) {
+  return new Promise((resolve) => {
+    let seen = '';
+    const sub = term.onData((d) => {
+      seen += d;
+      if (seen.includes(text)) {
+        sub.dispose();
+        resolve(seen);
+      }
+    });
+  });
+}
+
+test('4 MiB to a program that reads only after 0.5 s: queued, then one drain at 0, every byte taken', async () => {
+  // Raw mode, so the line discipline passes everything through; the program reads nothing
+  // until it has slept.
+  const term = pty.spawn('/bin/sh', ['-c', 'stty raw -echo; echo ready; sleep 0.5; head -c 4194304 | wc -c'], {});
+  const exited = new Promise((resolve) => term.onExit(resolve));
+  await waitFor(term, 'ready');
+  expect(term.writableLength).toBe(0);
+
+  const drains = [];
+  term.onDrain(() => drains.push(['onDrain', term.writableLength]));
+  term.on('drain', () => drains.push(['drain', term.writableLength]));
+  const counted = waitFor(term, '4194304');
+  for (let i = 0; i < 4; i++) term.write(Buffer.alloc(MiB, 'x'));
+  // The pty takes a few KiB at most: the rest waits in the library, not in the kernel.
+  expect(term.writableLength).toBeGreaterThan(3 * MiB);
+  expect(term.writableLength).toBeLessThanOrEqual(4 * MiB);
+
+  await counted;
+  expect(drains).toEqual([
+    ['onDrain', 0],
+    ['drain', 0],
+  ]);
+  expect(term.writableLength).toBe(0);
+  expect((await exited).exitCode).toBe(0);
+});
+
+test('no drain for writes the pty takes at once', async () => {
+  const term = pty.spawn('/bin/sh', ['-c', 'read line; echo "got $line"'], {});
+  let drains = 0;
+  term.onDrain(() => drains++);
+  const got = waitFor(term, 'got hi');
+  term.write('hi\r');
+  expect(term.writableLength).toBe(0);
+  await got;
+  await new Promise((resolve) => term.onExit(resolve));
+  expect(drains).toBe(0);
+});
+
+test('writableLength drops to 0 when the terminal is destroyed with input queued, and no drain follows', async () => {
+  const term = pty.spawn('/bin/sh', ['-c', 'stty raw -echo; echo ready; sleep 30'], {});
+  const exited = new Promise((resolve) => term.onExit(resolve));
+  await waitFor(term, 'ready');
+  let drains = 0;
+  term.onDrain(() => drains++);
+  term.write(Buffer.alloc(MiB));
+  expect(term.writableLength).toBeGreaterThan(0);
+  term.destroy();
+  expect(term.writableLength).toBe(0);
+  await exited;
+  expect(drains).toBe(0);
+});
+
+test('open(): writing to a pair end follows the pty: write() returns false, then drain', async () => {
+  const pair = pty.open({ encoding: null });
+  const closed = new Promise((resolve) => pair.once('close', resolve));
+  pair.slave.pause(); // nobody reads the other end yet
+  const total = 256 * 1024;
+  const ok = pair.master.write(Buffer.from('y\n'.repeat(total / 2)));
+  expect(ok).toBe(false);
+  expect(pair.master.writableLength).toBeGreaterThan(0);
+  const drained = new Promise((resolve) => pair.master.once('drain', resolve));
+  let got = 0;
+  const all = new Promise((resolve) =>
+    pair.slave.on('data', (d) => {
+      got += d.length;
+      if (got >= total) resolve();
+    })
+  );
+  pair.slave.resume();
+  await Promise.all([drained, all]);
+  expect(pair.master.writableLength).toBe(0);
+  expect(got).toBe(total);
+  pair.destroy();
+  await closed;
+});
+
+afterAll(() => {
+  pty.assertNoLeaks();
+});

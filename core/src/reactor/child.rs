@@ -1,0 +1,185 @@
+//! The child of a terminal, as the reactor watches, reaps and signals it.
+//!
+//! Its state (the pidfd, and whether it has been reaped) sits behind one lock that both the
+//! signalling thread and the reaping reactor take, so a signal is either sent before the reap,
+//! to the child, or not at all: never to a pid freed by the reap and maybe reused. Through the
+//! pidfd a signal cannot reach a recycled pid even without the lock.
+
+use super::ExitStatus;
+use crate::error::{Result, Syscall};
+use crate::spawn;
+#[cfg(target_os = "linux")]
+use crate::sys;
+use nix::errno::Errno;
+use nix::sys::wait::{waitpid, WaitPidFlag, WaitStatus};
+use nix::unistd::Pid;
+use polling::Poller;
+use std::os::fd::{AsRawFd, OwnedFd, RawFd};
+use std::sync::{Mutex, MutexGuard};
+
+#[derive(Debug)]
+pub(super) struct Child {
+  pid: Pid,
+  state: Mutex<State>,
+}
+
+#[derive(Debug)]
+struct State {
+  /// Closed at the reap: by the time the exit is reported, nothing of the child is open.
+  pidfd: Option<OwnedFd>,
+  reaped: bool,
+}
+
+impl From<spawn::Child> for Child {
+  fn from(c: spawn::Child) -> Self {
+    Child {
+      pid: c.pid,
+      state: Mutex::new(State {
+        pidfd: c.pidfd,
+        reaped: false,
+      }),
+    }
+  }
+}
+
+impl Child {
+  pub(super) fn pid(&self) -> Pid {
+    self.pid
+  }
+
+  fn state(&self) -> MutexGuard<'_, State> {
+    self.state.lock().unwrap_or_else(|e| e.into_inner())
+  }
+
+  pub(super) fn pidfd(&self) -> Option<RawFd> {
+    self.state().pidfd.as_ref().map(|fd| fd.as_raw_fd())
+  }
+
+  /// Sends `signal` unless the child has been reaped (then there is nobody to signal).
+  pub(super) fn signal(&self, signal: i32) -> Result<()> {
+    let state = self.state();
+    if state.reaped {
+      return Ok(());
+    }
+    let sent = match &state.pidfd {
+      #[cfg(target_os = "linux")]
+      Some(fd) => sys::pidfd_send_signal(std::os::fd::AsFd::as_fd(fd), signal),
+      _ => {
+        nix::sys::signal::Signal::try_from(signal).and_then(|s| nix::sys::signal::kill(self.pid, s))
+      }
+    };
+    match sent {
+      Err(Errno::ESRCH) => Ok(()), // exited, not yet reaped
+      other => other.syscall("kill"),
+    }
+  }
+
+  /// Arms `poller` to report this child's exit under `key`, once: its pidfd on Linux, a
+  /// kqueue process filter on macOS. `false` when that is not possible (no pidfd, or the
+  /// child already gone from kqueue's view): the reactor then polls waitpid.
+  pub(super) fn watch(&self, poller: &Poller, key: usize, first: bool) -> bool {
+    let state = self.state();
+    if state.reaped {
+      return false;
+    }
+    #[cfg(target_os = "linux")]
+    {
+      let Some(pidfd) = &state.pidfd else {
+        return false;
+      };
+      let fd = std::os::fd::AsFd::as_fd(pidfd);
+      let interest = polling::Event::readable(key);
+      if first {
+        sys::poller_add(poller, fd, interest).is_ok()
+      } else {
+        poller.modify(fd, interest).is_ok()
+      }
+    }
+    #[cfg(target_os = "macos")]
+    {
+      let _ = first; // kqueue's add and modify are the same call
+      crate::sys::watch_process_exit(poller, self.pid, key).is_ok()
+    }
+  }
+
+  /// Collects the exit status if the child has exited; then stops watching it and closes the
+  /// pidfd, under the same lock as `signal`.
+  pub(super) fn try_reap(&self, poller: &Poller) -> Option<ExitStatus> {
+    let mut state = self.state();
+    if state.reaped {
+      return None;
+    }
+    let status = match waitpid(self.pid, Some(WaitPidFlag::WNOHANG)) {
+      Ok(WaitStatus::Exited(_, code)) => ExitStatus { code, signal: 0 },
+      Ok(WaitStatus::Signaled(_, sig, _)) => ExitStatus {
+        code: 0,
+        signal: sig as i32,
+      },
+      Err(Errno::EINTR) | Ok(_) => return None,
+      // Someone else in the process reaped it (SIGCHLD set to SIG_IGN, a waitpid(-1)):
+      // it is gone and its status is lost.
+      Err(_) => ExitStatus {
+        code: -1,
+        signal: 0,
+      },
+    };
+    state.reaped = true;
+    // The pidfd leaves the poller before it closes. (kqueue's process filter needs no such
+    // step: it is one-shot, and the reap only follows its event or a failed watch.)
+    if let Some(pidfd) = state.pidfd.take() {
+      let _ = poller.delete(std::os::fd::AsFd::as_fd(&pidfd));
+    }
+    Some(status)
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+  use crate::spawn::{spawn, SpawnOptions};
+  use crate::test_support::serial;
+  use std::time::{Duration, Instant};
+
+  /// A signal sent while the reactor is busy reaping must still be delivered: the reaper
+  /// polls waitpid in a tight loop (as a loaded reactor would) while the signal is sent.
+  #[test]
+  fn a_kill_racing_with_the_reaper_is_never_lost() {
+    let _g = serial();
+    let poller = std::sync::Arc::new(Poller::new().unwrap());
+    for round in 0..50 {
+      let spawned = spawn(&SpawnOptions::new("/bin/sleep", &["30"])).unwrap();
+      let child = std::sync::Arc::new(Child::from(spawned.child));
+      let reaper = {
+        let child = child.clone();
+        let poller = poller.clone();
+        std::thread::spawn(move || {
+          let deadline = Instant::now() + Duration::from_secs(5);
+          while Instant::now() < deadline {
+            if let Some(status) = child.try_reap(&poller) {
+              return Some(status);
+            }
+          }
+          None
+        })
+      };
+      std::thread::sleep(Duration::from_micros(200 * (round % 5)));
+      child.signal(libc::SIGKILL).unwrap();
+      let status = reaper.join().unwrap();
+      if status.is_none() {
+        let _ = nix::sys::signal::kill(child.pid(), nix::sys::signal::Signal::SIGKILL);
+        let _ = waitpid(child.pid(), None);
+      }
+      assert_eq!(
+        status,
+        Some(ExitStatus {
+          code: 0,
+          signal: libc::SIGKILL
+        }),
+        "round {round}: the signal was lost"
+      );
+      // Reaped: nothing left to signal, and no error for trying.
+      child.signal(libc::SIGKILL).unwrap();
+      drop(spawned.master);
+    }
+  }
+}

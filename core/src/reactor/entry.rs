@@ -1,0 +1,221 @@
+//! The reactor thread's state for one terminal: reading its output, sending its queued input,
+//! reaping its child, and deciding when its exit can be reported.
+
+use super::in_flight::InFlight;
+use super::terminal::Terminal;
+use super::{Event, ExitStatus, Sink, EXIT_GRACE, WAITPID_POLL};
+use nix::errno::Errno;
+use polling::{Event as Interest, Poller};
+use std::os::fd::OwnedFd;
+use std::sync::Arc;
+use std::time::Instant;
+
+pub(super) struct Entry {
+  term: Arc<Terminal>,
+  /// The parent's slave copy, when kept (macOS): closed once the child is reaped and the
+  /// master drained, so that closing it cannot discard output the child wrote.
+  slave: Option<OwnedFd>,
+  sink: Sink,
+  paused: bool,
+  /// Nothing more will be read: the master reported EIO, or was closed by `destroy`.
+  eof: bool,
+  status: Option<ExitStatus>,
+  exit_sent: bool,
+  grace: Option<Instant>,
+  /// When to call waitpid again for a child without a pidfd.
+  next_poll: Option<Instant>,
+  /// What the one-shot registration of the master waits for; `None` once it fired.
+  master_armed: Option<(bool, bool)>,
+  child_armed: bool,
+}
+
+impl Entry {
+  pub(super) fn new(term: Arc<Terminal>, slave: Option<OwnedFd>, sink: Sink) -> Entry {
+    Entry {
+      term,
+      slave,
+      sink,
+      paused: false,
+      eof: false,
+      status: None,
+      exit_sent: false,
+      grace: None,
+      next_poll: None,
+      master_armed: None,
+      child_armed: false,
+    }
+  }
+
+  pub(super) fn id(&self) -> usize {
+    self.term.id()
+  }
+
+  fn in_flight(&self) -> &InFlight {
+    self.term.in_flight()
+  }
+
+  pub(super) fn register(&mut self, poller: &Poller) {
+    let key = self.id() << 1;
+    let added = self
+      .term
+      .with_master(|fd| crate::sys::poller_add(poller, fd, Interest::readable(key)).is_ok());
+    match added {
+      Some(true) => self.master_armed = Some((true, false)),
+      // Destroyed before the reactor saw it; or (short of ENOMEM, impossible for a fresh
+      // descriptor) never readable: either way nothing can be read.
+      _ => self.eof = true,
+    }
+    if let Some(child) = &self.term.child {
+      self.child_armed = child.watch(poller, key | 1, true);
+    }
+  }
+
+  pub(super) fn set_paused(&mut self, paused: bool) {
+    self.paused = paused;
+  }
+
+  /// The master's event fired: it is no longer armed.
+  pub(super) fn master_fired(&mut self) {
+    self.master_armed = None;
+  }
+
+  /// The child's exit source fired: it is no longer armed.
+  pub(super) fn child_fired(&mut self) {
+    self.child_armed = false;
+  }
+
+  /// `destroy` released the master: nothing more to read, nor to keep the slave for; its
+  /// number, now on /dev/null, can close.
+  pub(super) fn closed(&mut self) {
+    self.term.close();
+    self.master_armed = None;
+    self.slave = None;
+    self.eof = true;
+  }
+
+  /// When this entry next needs attention without an event.
+  pub(super) fn deadline(&self) -> Option<Instant> {
+    match (self.grace, self.next_poll) {
+      (Some(a), Some(b)) => Some(a.min(b)),
+      (a, b) => a.or(b),
+    }
+  }
+
+  fn reading(&self) -> bool {
+    !self.eof && !self.paused && !self.in_flight().throttled()
+  }
+
+  /// Reads up to one buffer's worth and hands it to the sink. `true` when the master had no
+  /// more to give (would block, or end of file).
+  pub(super) fn read(&mut self, buf: &mut [u8]) -> bool {
+    if !self.reading() {
+      return false;
+    }
+    let read = self.term.with_master(|master| {
+      let mut filled = 0;
+      while filled < buf.len() {
+        match nix::unistd::read(master, &mut buf[filled..]) {
+          Ok(0) => return (filled, Some(true)),
+          Ok(n) => filled += n,
+          Err(Errno::EAGAIN) => return (filled, Some(false)),
+          Err(Errno::EINTR) => continue,
+          // EIO: every slave descriptor is closed and everything buffered has been read.
+          Err(_) => return (filled, Some(true)),
+        }
+      }
+      (filled, None)
+    });
+    // A master closed by `destroy` is at its end too.
+    let (filled, drained) = read.unwrap_or((0, Some(true)));
+    if drained == Some(true) {
+      self.eof = true;
+    }
+    if filled > 0 {
+      self.in_flight().charge(filled);
+      (self.sink)(Event::Data(&buf[..filled]));
+    }
+    drained.is_some()
+  }
+
+  /// Sends what is queued as far as the master takes it; the sink hears when the queue, which
+  /// was not empty, has been emptied.
+  pub(super) fn flush(&mut self) {
+    let mut out = self.term.outbox();
+    if out.is_empty() {
+      return;
+    }
+    self.term.with_master(|fd| out.flush(fd));
+    // A queue emptied because nobody can read any more is not drained: writes are dropped.
+    let drained = out.is_empty() && !out.is_closed();
+    drop(out);
+    if drained {
+      (self.sink)(Event::Drain);
+    }
+  }
+
+  /// Brings the entry up to date after anything happened to it; `true` when it is done.
+  pub(super) fn settle(&mut self, poller: &Poller, now: Instant, buf: &mut [u8]) -> bool {
+    let key = self.id() << 1 | 1;
+    match &self.term.child {
+      Some(child) if self.status.is_none() && !self.child_armed => {
+        self.status = child.try_reap(poller);
+        self.next_poll = None;
+        if self.status.is_none() {
+          self.child_armed = child.watch(poller, key, false);
+          if !self.child_armed {
+            self.next_poll = Some(now + WAITPID_POLL);
+          }
+        }
+      }
+      // An end without a process is over at end of file.
+      None if self.eof => self.status = Some(ExitStatus { code: 0, signal: 0 }),
+      _ => {}
+    }
+    // The child is gone, so everything it wrote is queued on the master: once that has been
+    // read, the kept slave copy can close without discarding anything, and the master then
+    // reports end of file as on Linux.
+    if self.status.is_some() && self.slave.is_some() && self.read(buf) {
+      self.slave = None;
+    }
+
+    if let Some(status) = self.status.filter(|_| !self.exit_sent) {
+      let deliver = if self.eof {
+        true
+      } else if self.reading() {
+        // The clock only runs while the master is being read, so a paused or throttled
+        // terminal never reports exit ahead of output the child wrote.
+        *self.grace.get_or_insert(now + EXIT_GRACE) <= now
+      } else {
+        self.grace = None;
+        false
+      };
+      if deliver {
+        self.exit_sent = true;
+        self.grace = None;
+        if self.eof {
+          // Nothing more can be read or written: the master closes before the exit is
+          // reported, so a consumer that checks its descriptors on exit finds none.
+          self.term.close();
+        }
+        (self.sink)(Event::Exit(status));
+      }
+    }
+    if self.exit_sent && self.eof {
+      self.term.close();
+      return true;
+    }
+
+    let want = (self.reading(), !self.term.outbox().is_empty());
+    if want != (false, false) && self.master_armed != Some(want) {
+      let interest = Interest::new(self.id() << 1, want.0, want.1);
+      if self
+        .term
+        .with_master(|fd| poller.modify(fd, interest).is_ok())
+        == Some(true)
+      {
+        self.master_armed = Some(want);
+      }
+    }
+    false
+  }
+}

@@ -1,0 +1,250 @@
+//! One background thread for every terminal in the process.
+//!
+//! It waits (epoll/kqueue through `polling`) on each terminal's master and on each child's
+//! exit source (a pidfd on Linux), and it alone reads and reaps. That single owner is what
+//! gives the guarantees the binding relies on:
+//! - output is handed to the terminal's sink in order, and the exit after the last byte the
+//!   child wrote (the master reported EIO), or after a short grace when a background
+//!   grandchild keeps the terminal open;
+//! - writes never block the caller: what the (non-blocking) master does not take at once
+//!   queues, and goes out in order as the master accepts it;
+//! - a terminal whose consumer falls behind or is paused is simply not read, so the kernel
+//!   stops the child.
+//!
+//! Where each part lives: [`terminal`] is the handle the binding holds (input, resize,
+//! signals, destroy); [`entry`] the reactor's per-terminal state (output, exit); [`outbox`]
+//! the queued input; [`child`] reaping and signalling; [`in_flight`] output back-pressure.
+
+mod child;
+mod entry;
+mod in_flight;
+mod outbox;
+mod terminal;
+
+pub use in_flight::{InFlight, IN_FLIGHT_LIMIT};
+pub use terminal::{StartError, Terminal};
+
+use crate::error::{Result, Syscall};
+use entry::Entry;
+use polling::{Events, Poller};
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// Most bytes read from one master per wake-up, delivered as one chunk.
+pub const CHUNK: usize = 64 * 1024;
+/// How long after the child is reaped the exit waits for EIO when something else (a
+/// background grandchild) still holds the terminal open.
+pub const EXIT_GRACE: Duration = Duration::from_millis(100);
+/// waitpid polling interval for a child without a pidfd (kernels before 5.3).
+const WAITPID_POLL: Duration = Duration::from_millis(50);
+
+/// How the child ended, in node-pty's shape: a signalled child has `code` 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExitStatus {
+  pub code: i32,
+  pub signal: i32,
+}
+
+/// What a terminal's sink receives: data chunks in order, then one exit; and, in between,
+/// `Drain` whenever queued input has all been taken by the pty. The data is borrowed from the
+/// reactor's read buffer: a sink copies what it keeps.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Event<'a> {
+  Data(&'a [u8]),
+  Drain,
+  Exit(ExitStatus),
+}
+
+/// Receives a terminal's events on the reactor thread; it must not block.
+pub type Sink = Box<dyn for<'a> FnMut(Event<'a>) + Send>;
+
+/// What the other threads tell the reactor.
+enum Msg {
+  /// A new terminal to watch.
+  Add(Box<Entry>),
+  Pause(usize, bool),
+  /// Something changed that the reactor cannot see in epoll: input was queued, or the
+  /// consumer caught up.
+  Wake(usize),
+  /// `destroy` closed the master.
+  Closed(usize),
+}
+
+/// The process-wide reactor. Its thread lives as long as the process; it keeps nothing
+/// alive on the JS side (the binding decides what holds the event loop).
+pub struct Reactor {
+  poller: Poller,
+  inbox: Mutex<Vec<Msg>>,
+  next_id: AtomicUsize,
+  tracked: AtomicUsize,
+}
+
+impl std::fmt::Debug for Reactor {
+  fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    f.debug_struct("Reactor")
+      .field("tracked", &self.tracked)
+      .finish()
+  }
+}
+
+/// Counters describing the reactor, for diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReactorStats {
+  /// Whether the reactor thread has been started.
+  pub started: bool,
+  /// Terminals the reactor still tracks (including destroyed ones whose child has not exited).
+  pub tracked: usize,
+}
+
+pub fn stats() -> ReactorStats {
+  match REACTOR.get() {
+    Some(r) => ReactorStats {
+      started: true,
+      tracked: r.tracked.load(SeqCst),
+    },
+    None => ReactorStats {
+      started: false,
+      tracked: 0,
+    },
+  }
+}
+
+static REACTOR: OnceLock<&'static Reactor> = OnceLock::new();
+
+impl Reactor {
+  fn get() -> Result<&'static Reactor> {
+    static INIT: Mutex<()> = Mutex::new(());
+    if let Some(r) = REACTOR.get() {
+      return Ok(r);
+    }
+    let _guard = INIT.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(r) = REACTOR.get() {
+      return Ok(r);
+    }
+    let reactor: &'static Reactor = Box::leak(Box::new(Reactor {
+      poller: Poller::new().syscall("epoll_create1")?,
+      inbox: Mutex::new(Vec::new()),
+      next_id: AtomicUsize::new(1),
+      tracked: AtomicUsize::new(0),
+    }));
+    std::thread::Builder::new()
+      .name("node-pty-rs reactor".into())
+      .spawn(move || reactor.run())
+      .syscall("pthread_create")?;
+    let _ = REACTOR.set(reactor);
+    Ok(reactor)
+  }
+
+  fn next_id(&self) -> usize {
+    self.next_id.fetch_add(1, SeqCst)
+  }
+
+  fn send(&self, msg: Msg) {
+    self
+      .inbox
+      .lock()
+      .unwrap_or_else(|e| e.into_inner())
+      .push(msg);
+    // Fails only if the eventfd/pipe is gone, which cannot happen while the poller lives.
+    let _ = self.poller.notify();
+  }
+
+  fn run(&'static self) {
+    let mut entries: HashMap<usize, Entry> = HashMap::new();
+    // Terminals with a deadline: an exit grace period, or a child polled with waitpid.
+    let mut timed: HashSet<usize> = HashSet::new();
+    let mut events = Events::new();
+    let mut buf = vec![0u8; CHUNK];
+    let mut touched = Vec::new();
+    loop {
+      let timeout = timed
+        .iter()
+        .filter_map(|id| entries.get(id).and_then(Entry::deadline))
+        .min()
+        .map(|d| d.saturating_duration_since(Instant::now()));
+      events.clear();
+      if let Err(e) = self.poller.wait(&mut events, timeout) {
+        if e.kind() != std::io::ErrorKind::Interrupted {
+          std::thread::sleep(Duration::from_millis(10));
+        }
+        continue;
+      }
+
+      let inbox = std::mem::take(&mut *self.inbox.lock().unwrap_or_else(|e| e.into_inner()));
+      for msg in inbox {
+        match msg {
+          Msg::Add(entry) => {
+            let mut entry = *entry;
+            let id = entry.id();
+            entry.register(&self.poller);
+            entries.insert(id, entry);
+            self.tracked.fetch_add(1, SeqCst);
+            touched.push(id);
+          }
+          Msg::Pause(id, paused) => {
+            if let Some(e) = entries.get_mut(&id) {
+              e.set_paused(paused);
+              touched.push(id);
+            }
+          }
+          Msg::Wake(id) => touched.push(id),
+          Msg::Closed(id) => {
+            if let Some(e) = entries.get_mut(&id) {
+              e.closed();
+              touched.push(id);
+            }
+          }
+        }
+      }
+
+      for ev in events.iter() {
+        let id = ev.key >> 1;
+        let Some(e) = entries.get_mut(&id) else {
+          continue;
+        };
+        if ev.key & 1 == 0 {
+          e.master_fired();
+          if ev.readable {
+            e.read(&mut buf);
+          }
+          if ev.writable {
+            e.flush();
+          }
+        } else {
+          e.child_fired();
+        }
+        touched.push(id);
+      }
+
+      let now = Instant::now();
+      touched.extend(timed.iter().filter(|id| {
+        entries
+          .get(id)
+          .and_then(Entry::deadline)
+          .is_some_and(|d| d <= now)
+      }));
+
+      touched.sort_unstable();
+      touched.dedup();
+      for id in touched.drain(..) {
+        let Some(e) = entries.get_mut(&id) else {
+          continue;
+        };
+        if e.settle(&self.poller, now, &mut buf) {
+          entries.remove(&id);
+          timed.remove(&id);
+          self.tracked.fetch_sub(1, SeqCst);
+        } else if e.deadline().is_some() {
+          timed.insert(id);
+        } else {
+          timed.remove(&id);
+        }
+      }
+    }
+  }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,278 @@
+//! The handle the binding holds for one terminal: write, resize, signal, destroy.
+//!
+//! The master is released at a defined moment whoever else still holds the handle: by
+//! `destroy`, on the caller's thread, without waiting for the reactor; or by the reactor at the
+//! end of the terminal. `destroy` must not wait for a reactor that is busy (or preempted) in
+//! the middle of a read, so it does not close the number: it swaps /dev/null in under it
+//! (`sys::release_to_null`), which releases the pty at once, and a read or write racing with it
+//! sees end of file or writes into nothing. The number itself is closed later, under the write
+//! lock, when nobody can be using it: that is what keeps it from being reused under a reader.
+
+use super::child::Child;
+use super::entry::Entry;
+use super::in_flight::InFlight;
+use super::outbox::Outbox;
+use super::{Msg, Reactor, Sink};
+use crate::error::{Result, SysError};
+use crate::process;
+use crate::pty::{self, Size};
+use crate::spawn::{self, Spawned};
+use nix::sys::signal::Signal;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+
+/// Why a terminal could not be started: the system refused, or the sink could not be built
+/// (nothing was started then).
+#[derive(Debug)]
+pub enum StartError<E> {
+  Sys(SysError),
+  Sink(E),
+}
+
+impl<E> From<SysError> for StartError<E> {
+  fn from(e: SysError) -> Self {
+    StartError::Sys(e)
+  }
+}
+
+/// One terminal: a master with its child, or one end of a pair opened without a process
+/// (`open()`), whose "exit" is its end of file.
+#[derive(Debug)]
+pub struct Terminal {
+  id: usize,
+  /// The master's number; `None` once closed.
+  master: RwLock<Option<OwnedFd>>,
+  /// Whether the number still refers to the master: false once released (and from then on
+  /// not used for I/O), even while the number waits to be closed.
+  live: AtomicBool,
+  pts_name: String,
+  pub(super) child: Option<Child>,
+  outbox: Mutex<Outbox>,
+  in_flight: Arc<InFlight>,
+  reactor: &'static Reactor,
+}
+
+impl Terminal {
+  /// Opens a pty, starts `cmd` on it and hands it to the reactor. `sink` builds the receiver of
+  /// the terminal's events from its output accounting, before anything is opened or started.
+  pub fn spawn<E>(
+    cmd: &spawn::SpawnOptions,
+    sink: impl FnOnce(Arc<InFlight>) -> std::result::Result<Sink, E>,
+  ) -> std::result::Result<Arc<Terminal>, StartError<E>> {
+    let (in_flight, sink) = Reactor::prepare(sink)?;
+    let Spawned {
+      master,
+      pts_name,
+      child,
+      slave,
+    } = spawn::spawn(cmd)?;
+    Ok(Self::attach(
+      master,
+      pts_name,
+      Some(child.into()),
+      slave,
+      in_flight,
+      sink,
+    ))
+  }
+
+  /// Opens a pty pair without a process (`open()`): both ends are read and written through the
+  /// reactor like a terminal's master, and each one's sink gets an exit with code 0 at its end
+  /// of file.
+  pub fn open_pair<E>(
+    size: Size,
+    utf8: bool,
+    master_sink: impl FnOnce(Arc<InFlight>) -> std::result::Result<Sink, E>,
+    slave_sink: impl FnOnce(Arc<InFlight>) -> std::result::Result<Sink, E>,
+  ) -> std::result::Result<[Arc<Terminal>; 2], StartError<E>> {
+    let (master_flight, master_sink) = Reactor::prepare(master_sink)?;
+    let (slave_flight, slave_sink) = Reactor::prepare(slave_sink)?;
+    let pair = pty::open(size, utf8)?;
+    pty::set_nonblocking(pair.slave.as_fd())?;
+    let name = pair.pts_name;
+    let master = Self::attach(
+      pair.master,
+      name.clone(),
+      None,
+      None,
+      master_flight,
+      master_sink,
+    );
+    let slave = Self::attach(pair.slave, name, None, None, slave_flight, slave_sink);
+    Ok([master, slave])
+  }
+
+  fn attach(
+    master: OwnedFd,
+    pts_name: String,
+    child: Option<Child>,
+    slave: Option<OwnedFd>,
+    in_flight: Arc<InFlight>,
+    sink: Sink,
+  ) -> Arc<Terminal> {
+    let reactor = in_flight.reactor;
+    let term = Arc::new(Terminal {
+      id: in_flight.id,
+      master: RwLock::new(Some(master)),
+      live: AtomicBool::new(true),
+      pts_name,
+      child,
+      outbox: Mutex::new(Outbox::default()),
+      in_flight,
+      reactor,
+    });
+    let entry = Entry::new(term.clone(), slave, sink);
+    reactor.send(Msg::Add(Box::new(entry)));
+    term
+  }
+
+  /// Unique for the life of the process.
+  pub fn id(&self) -> usize {
+    self.id
+  }
+
+  /// The child's pid; `None` for an end of a pair without a process.
+  pub fn pid(&self) -> Option<i32> {
+    self.child.as_ref().map(|c| c.pid().as_raw())
+  }
+
+  pub fn pts_name(&self) -> &str {
+    &self.pts_name
+  }
+
+  /// The child's pidfd number until the child is reaped, for diagnostics.
+  pub fn pidfd(&self) -> Option<RawFd> {
+    self.child.as_ref().and_then(Child::pidfd)
+  }
+
+  /// The master's descriptor number while it is open, for display and for callers that poll
+  /// it themselves. It stays owned here: closing it would break the terminal.
+  pub fn master_fd(&self) -> Option<RawFd> {
+    self.with_master(|fd| fd.as_raw_fd())
+  }
+
+  /// Runs `f` on the master unless it has been released; its number cannot close meanwhile
+  /// (though `destroy` may swap /dev/null in under it).
+  pub(super) fn with_master<R>(&self, f: impl FnOnce(BorrowedFd<'_>) -> R) -> Option<R> {
+    let master = self.master.read().unwrap_or_else(|e| e.into_inner());
+    master
+      .as_ref()
+      .filter(|_| self.live.load(SeqCst))
+      .map(|fd| f(fd.as_fd()))
+  }
+
+  pub fn in_flight(&self) -> &InFlight {
+    &self.in_flight
+  }
+
+  /// Sends `data` to the child, in order with everything written before: at once as far as
+  /// the master takes it, the rest by the reactor as the master accepts it. Never blocks.
+  pub fn write(&self, data: Vec<u8>) {
+    let mut out = self.outbox();
+    let was_empty = out.is_empty();
+    if data.is_empty() || !out.push(data) {
+      return;
+    }
+    // With bytes already queued the reactor is waiting for the master to be writable and
+    // will send these after them.
+    if was_empty && self.with_master(|fd| out.flush(fd)) == Some(true) {
+      drop(out);
+      self.reactor.send(Msg::Wake(self.id));
+    }
+  }
+
+  /// Bytes accepted by `write` that the pty has not taken yet.
+  pub fn writable_length(&self) -> usize {
+    self.outbox().pending()
+  }
+
+  pub(super) fn outbox(&self) -> MutexGuard<'_, Outbox> {
+    self.outbox.lock().unwrap_or_else(|e| e.into_inner())
+  }
+
+  /// Stops (`true`) or restarts reading; while stopped the child blocks once the kernel's
+  /// buffer is full.
+  pub fn set_paused(&self, paused: bool) {
+    self.reactor.send(Msg::Pause(self.id, paused));
+  }
+
+  /// A no-op once the master is closed.
+  pub fn resize(&self, size: Size) -> Result<()> {
+    self
+      .with_master(|fd| pty::set_size(fd, size))
+      .unwrap_or(Ok(()))
+  }
+
+  /// Signals the child until it has been reaped, also after `destroy`.
+  pub fn kill(&self, signal: i32) -> Result<()> {
+    self.child.as_ref().map_or(Ok(()), |c| c.signal(signal))
+  }
+
+  /// The leader of the terminal's foreground process group, while the master is open.
+  pub fn foreground(&self) -> Option<process::Foreground> {
+    self.with_master(process::foreground).flatten()
+  }
+
+  /// Signals every process in the child's session (its process group and background jobs;
+  /// not those that left with setsid); returns how many. Nothing once the master is closed:
+  /// after that the session's id may belong to a stranger.
+  pub fn kill_session(&self, signal: i32) -> Result<usize> {
+    let Some(child) = &self.child else {
+      return Ok(0);
+    };
+    self
+      .with_master(|_| process::signal_session(child.pid(), signal))
+      .unwrap_or(Ok(0))
+  }
+
+  /// Releases the master before returning (writes queued for it are dropped, nothing more
+  /// is read) and sends the child SIGHUP, as node-pty's `destroy()` does. Does not wait for
+  /// the reactor: the child is still reaped and its exit still reported.
+  pub fn destroy(&self) {
+    self.outbox().close();
+    let released = {
+      let master = self.master.read().unwrap_or_else(|e| e.into_inner());
+      match master.as_ref() {
+        Some(fd) if self.live.swap(false, SeqCst) => {
+          let _ = self.reactor.poller.delete(fd.as_fd());
+          crate::sys::release_to_null(fd.as_fd()).is_ok()
+        }
+        _ => true,
+      }
+    };
+    if !released {
+      // No descriptor left for /dev/null: close the number itself, waiting for the reactor.
+      self.close();
+    } else if let Ok(mut master) = self.master.try_write() {
+      // Nobody is using the number (now on /dev/null): close it now rather than on the
+      // reactor's next turn, so a caller counting descriptors finds it gone too.
+      master.take();
+    }
+    self.reactor.send(Msg::Closed(self.id));
+    let _ = self.kill(Signal::SIGHUP as i32);
+  }
+
+  /// Closes the master's number (out of the poller first, which must not watch a closed
+  /// descriptor), waiting for anyone using it. Idempotent.
+  pub(super) fn close(&self) {
+    self.outbox().close();
+    self.live.store(false, SeqCst);
+    let mut master = self.master.write().unwrap_or_else(|e| e.into_inner());
+    if let Some(fd) = master.take() {
+      let _ = self.reactor.poller.delete(fd.as_fd());
+    }
+  }
+}
+
+impl Reactor {
+  /// Starts the reactor if needed, reserves a terminal id and builds the sink for it.
+  fn prepare<E>(
+    sink: impl FnOnce(Arc<InFlight>) -> std::result::Result<Sink, E>,
+  ) -> std::result::Result<(Arc<InFlight>, Sink), StartError<E>> {
+    let reactor = Reactor::get()?;
+    let in_flight = Arc::new(InFlight::new(reactor.next_id(), reactor));
+    let sink = sink(in_flight.clone()).map_err(StartError::Sink)?;
+    Ok((in_flight, sink))
+  }
+}

@@ -1,0 +1,88 @@
+'use strict';
+
+// Which terminals are alive and which descriptors the library holds: kept up to date by
+// lib/terminal.js and lib/pair.js, read by the public diagnostics (lib/diagnostics.js) and the
+// pool warning.
+
+const fs = require('fs');
+const path = require('path');
+
+/** Terminals (and `open()` pairs) that are alive: not exited, not destroyed. */
+const live = new Set();
+
+/**
+ * Terminals that have exited while a background job still held their pty open: the library
+ * still holds their master. Weak, so that a terminal nobody references can be collected.
+ */
+const lingering = new Set();
+
+/** The pty descriptors open in this process, `[{ fd, target }]` (Linux: /proc/self/fd). */
+function ptyDescriptors() {
+  let fds;
+  try {
+    fds = fs.readdirSync('/proc/self/fd');
+  } catch {
+    return []; // no procfs: nothing to list
+  }
+  const out = [];
+  for (const name of fds) {
+    let target;
+    try {
+      target = fs.readlinkSync(`/proc/self/fd/${name}`);
+    } catch {
+      continue; // the directory listing's own descriptor, closed by now
+    }
+    if (target === '/dev/ptmx' || target.startsWith('/dev/pts/')) out.push({ fd: Number(name), target });
+  }
+  return out;
+}
+
+// What was open before this library was loaded (the host's own terminal, say) is not ours.
+const preexisting = new Set(ptyDescriptors().map((d) => d.fd));
+
+// The package's entry point, wherever it is installed (its own name, or an alias).
+const ENTRY = path.join(__dirname, '..', 'index.js');
+
+/** Where the caller of spawn()/open() is: the stack without this library's own frames. */
+function callerStack() {
+  const stack = new Error().stack.split('\n').slice(1);
+  const outside = stack.filter((line) => !line.includes(`${__dirname}/`) && !line.includes(`${ENTRY}:`));
+  return outside.map((l) => l.trim()).join('\n');
+}
+
+function track(term) {
+  live.add(term);
+}
+
+function untrack(term) {
+  live.delete(term);
+}
+
+function linger(term) {
+  if (lingering.size >= 64) heldDescriptors([]); // prunes what has closed meanwhile
+  lingering.add(new WeakRef(term));
+}
+
+/** The descriptors the library holds: live terminals' and lingering ones' still open. */
+function heldDescriptors(terminals) {
+  const held = terminals.flatMap((t) => t.descriptors);
+  for (const ref of lingering) {
+    const term = ref.deref();
+    const fd = term && term._native ? term._native.fd : -1;
+    if (fd >= 0) held.push(fd);
+    else lingering.delete(ref);
+  }
+  return held;
+}
+
+/** What each live terminal reports about itself (see `_describe`). */
+function describeLive() {
+  return [...live].map((t) => t._describe());
+}
+
+/** The descriptors open before this library was loaded (the host's own terminal, say). */
+function isPreexisting(fd) {
+  return preexisting.has(fd);
+}
+
+module.exports = { track, untrack, linger, callerStack, describeLive, heldDescriptors, ptyDescriptors, isPreexisting };
