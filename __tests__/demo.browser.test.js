@@ -10,7 +10,8 @@ const pty = require('..');
 const { start } = require('../demo/server');
 const { until } = require('./helpers');
 
-const CHROMIUM = '/usr/bin/chromium';
+// CHROMIUM_PATH: CI runners have Chrome elsewhere (.github/workflows/ci.yml sets it).
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 // The README's picture is refreshed on request only (UPDATE_SCREENSHOT=1 npx jest demo.browser),
 // so that running the tests leaves the work tree clean; otherwise it goes to a temporary file.
 const SCREENSHOT = process.env.UPDATE_SCREENSHOT
@@ -18,8 +19,19 @@ const SCREENSHOT = process.env.UPDATE_SCREENSHOT
   : path.join(require('os').tmpdir(), `node-pty-rs-demo-${process.pid}.png`);
 const haveChromium = fs.existsSync(CHROMIUM);
 const haveVim = spawnSync('vim', ['--version']).status === 0;
-const suite = haveChromium ? describe : describe.skip;
-const title = haveChromium ? 'the demo in headless Chromium' : `the demo in headless Chromium: skipped, ${CHROMIUM} is missing`;
+// playwright-core (dev-only, drives the browser) refuses older Node versions by calling
+// process.exit() from its require(), which would end the whole jest run: check its declared
+// engines first. The addon itself supports every Node this package's engines admit.
+const playwrightNeeds = Number(/(\d+)/.exec(require('playwright-core/package.json').engines.node)[1]);
+const nodeMajor = Number(process.versions.node.split('.')[0]);
+const skipReason = !haveChromium
+  ? `${CHROMIUM} is missing`
+  : nodeMajor < playwrightNeeds
+    ? `playwright-core needs Node ${playwrightNeeds}+ (its engines: ${require('playwright-core/package.json').engines.node}), this is Node ${process.versions.node}`
+    : null;
+const suite = skipReason ? describe.skip : describe;
+const title = skipReason ? `the demo in headless Chromium: skipped, ${skipReason}` : 'the demo in headless Chromium';
+if (skipReason) console.log(`demo.browser.test.js skipped: ${skipReason}`);
 
 const problems = []; // page errors and CSP violations, from every tab
 let demo;
