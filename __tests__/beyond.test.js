@@ -5,21 +5,7 @@
 
 const fs = require('fs');
 const pty = require('..');
-const { delay, until } = require('./helpers');
-
-const exitOf = (term) => new Promise((resolve) => term.onExit(resolve));
-function outputOf(term, text) {
-  return new Promise((resolve) => {
-    let seen = '';
-    const sub = term.onData((d) => {
-      seen += d;
-      if (seen.includes(text)) {
-        sub.dispose();
-        resolve(seen);
-      }
-    });
-  });
-}
+const { delay, until, exitOf, outputOf } = require('./helpers');
 
 /** Live (not zombie) processes of session `sid`, from /proc. */
 function sessionMembers(sid) {

@@ -8,23 +8,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const pty = require('..');
-const { run, sh, until } = require('./helpers');
-
-function thrown(fn) {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a throw');
-}
-
-/** Ends `term` and waits for its exit. */
-async function finish(term) {
-  const exited = new Promise((resolve) => term.onExit(resolve));
-  term.kill('SIGKILL');
-  return exited;
-}
+const { run, sh, until, finish, thrown } = require('./helpers');
 
 let dir;
 beforeAll(() => {

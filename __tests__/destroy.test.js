@@ -7,19 +7,7 @@ const { spawnSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 const pty = require('..');
-const { until } = require('./helpers');
-
-const exitOf = (term) => new Promise((resolve) => term.onExit(resolve));
-const outputOf = (term, text) => new Promise((resolve) => {
-  let seen = '';
-  const sub = term.onData((d) => {
-    seen += d;
-    if (seen.includes(text)) {
-      sub.dispose();
-      resolve();
-    }
-  });
-});
+const { until, exitOf, outputOf } = require('./helpers');
 
 /** This process's descriptors that are the master of `ptsName` (Linux's fdinfo names the pty). */
 function mastersOf(ptsName) {

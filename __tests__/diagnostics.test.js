@@ -4,9 +4,8 @@ const { execFileSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 const pty = require('..');
-const { sh } = require('./helpers');
+const { sh, exitOf } = require('./helpers');
 
-const exitOf = (term) => new Promise((resolve) => term.onExit(resolve));
 
 describe('diagnostics()', () => {
   test('lists live terminals with what a host wants to see, and forgets them at exit', async () => {

@@ -4,34 +4,22 @@
 // a program that does not read (node-pty#369).
 
 const pty = require('..');
+const { outputOf } = require('./helpers');
 
 const MiB = 1024 * 1024;
-
-function waitFor(term, text) {
-  return new Promise((resolve) => {
-    let seen = '';
-    const sub = term.onData((d) => {
-      seen += d;
-      if (seen.includes(text)) {
-        sub.dispose();
-        resolve(seen);
-      }
-    });
-  });
-}
 
 test('4 MiB to a program that reads only after 0.5 s: queued, then one drain at 0, every byte taken', async () => {
   // Raw mode, so the line discipline passes everything through; the program reads nothing
   // until it has slept.
   const term = pty.spawn('/bin/sh', ['-c', 'stty raw -echo; echo ready; sleep 0.5; head -c 4194304 | wc -c'], {});
   const exited = new Promise((resolve) => term.onExit(resolve));
-  await waitFor(term, 'ready');
+  await outputOf(term, 'ready');
   expect(term.writableLength).toBe(0);
 
   const drains = [];
   term.onDrain(() => drains.push(['onDrain', term.writableLength]));
   term.on('drain', () => drains.push(['drain', term.writableLength]));
-  const counted = waitFor(term, '4194304');
+  const counted = outputOf(term, '4194304');
   for (let i = 0; i < 4; i++) term.write(Buffer.alloc(MiB, 'x'));
   // The pty takes a few KiB at most: the rest waits in the library, not in the kernel.
   expect(term.writableLength).toBeGreaterThan(3 * MiB);
@@ -50,7 +38,7 @@ test('no drain for writes the pty takes at once', async () => {
   const term = pty.spawn('/bin/sh', ['-c', 'read line; echo "got $line"'], {});
   let drains = 0;
   term.onDrain(() => drains++);
-  const got = waitFor(term, 'got hi');
+  const got = outputOf(term, 'got hi');
   term.write('hi\r');
   expect(term.writableLength).toBe(0);
   await got;
@@ -61,7 +49,7 @@ test('no drain for writes the pty takes at once', async () => {
 test('writableLength drops to 0 when the terminal is destroyed with input queued, and no drain follows', async () => {
   const term = pty.spawn('/bin/sh', ['-c', 'stty raw -echo; echo ready; sleep 30'], {});
   const exited = new Promise((resolve) => term.onExit(resolve));
-  await waitFor(term, 'ready');
+  await outputOf(term, 'ready');
   let drains = 0;
   term.onDrain(() => drains++);
   term.write(Buffer.alloc(MiB));

@@ -1,22 +1,13 @@
 'use strict';
 
 const pty = require('..');
-const { fdCount, ptyFds, sh } = require('./helpers');
+const { fdCount, ptyFds, sh, thrown } = require('./helpers');
 
 /** destroy() closes the pty at once; the child's pidfd goes when it is reaped. */
 async function destroyAndReap(term) {
   const exited = new Promise((resolve) => term.onExit(resolve));
   term.destroy();
   await exited;
-}
-
-function thrown(fn) {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a throw');
 }
 
 describe('bad arguments throw at once, with a code, and open nothing', () => {

@@ -62,4 +62,38 @@ async function until(predicate, ms = 10000, what = 'condition') {
   }
 }
 
-module.exports = { fdCount, ptyFds, run, sh, delay, until };
+/** Resolves with the terminal's exit event. */
+const exitOf = (term) => new Promise((resolve) => term.onExit(resolve));
+
+/** Resolves with everything printed so far once the output contains `text`. */
+function outputOf(term, text) {
+  return new Promise((resolve) => {
+    let seen = '';
+    const sub = term.onData((d) => {
+      seen += Buffer.isBuffer(d) ? d.toString('latin1') : d;
+      if (seen.includes(text)) {
+        sub.dispose();
+        resolve(seen);
+      }
+    });
+  });
+}
+
+/** Ends `term` with SIGKILL and resolves with its exit event. */
+function finish(term) {
+  const exited = exitOf(term);
+  term.kill('SIGKILL');
+  return exited;
+}
+
+/** The error `fn` throws; fails the test when it throws nothing. */
+function thrown(fn) {
+  try {
+    fn();
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a throw');
+}
+
+module.exports = { fdCount, ptyFds, run, sh, delay, until, exitOf, outputOf, finish, thrown };

@@ -8,7 +8,7 @@ const fs = require('fs');
 const net = require('net');
 const path = require('path');
 const pty = require('..');
-const { fdCount, ptyFds, sh, until } = require('./helpers');
+const { fdCount, ptyFds, sh, until, exitOf } = require('./helpers');
 
 const threadCount = () => fs.readdirSync('/proc/self/task').length;
 const fixture = (name) => path.join(__dirname, 'fixtures', name);
@@ -19,7 +19,6 @@ function survivors(marker) {
   return r.stdout.split('\n').filter(Boolean);
 }
 
-const exitOf = (term) => new Promise((resolve) => term.onExit(resolve));
 
 async function cycle(i) {
   switch (i % 5) {

@@ -7,6 +7,7 @@ const { execFileSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 const pty = require('..');
+const { exitOf } = require('./helpers');
 const { exactOutput } = require('../bench/scenarios');
 
 const onMac = process.platform === 'darwin';
@@ -21,7 +22,6 @@ function lsofNames() {
   return out.split('\n').filter((l) => l.startsWith('n')).map((l) => l.slice(1));
 }
 
-const exitOf = (term) => new Promise((resolve) => term.onExit(resolve));
 
 describeMac(`macOS${reason}`, () => {
   test('the original report: spawn, exit, destroy(): lsof lists no /dev/ptmx and no /dev/ttys*', async () => {

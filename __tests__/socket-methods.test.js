@@ -8,22 +8,7 @@
 
 const { PassThrough, Writable } = require('stream');
 const pty = require('..');
-const { until } = require('./helpers');
-
-function thrown(fn) {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a throw');
-}
-
-async function finish(term) {
-  const exited = new Promise((resolve) => term.onExit(resolve));
-  term.kill('SIGKILL');
-  return exited;
-}
+const { until, thrown, finish } = require('./helpers');
 
 // A failed expectation must not leave a program waiting for input and hold jest open.
 afterEach(() => {
