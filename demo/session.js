@@ -26,8 +26,9 @@ const MAX_CELLS = 1000;
 // How often the foreground program is looked at (term.foreground: tcgetpgrp and /proc).
 const FOREGROUND_POLL_MS = 500;
 
-// The browser's terminal is not the one the server runs in: these would describe the latter.
-const HOST_TERMINAL_VARS = ['TMUX', 'TMUX_PANE', 'STY', 'WINDOW', 'WINDOWID', 'TERMCAP', 'COLUMNS', 'LINES'];
+// The browser's terminal is not the one the server runs in: the variables that describe the
+// latter go, as the library drops them from a defaulted env.
+const { HOST_TERMINAL_VARS } = require('../lib/options');
 
 function shellEnv() {
   const env = { ...process.env, COLORTERM: 'truecolor' }; // TERM comes from spawn's `name`
