@@ -568,26 +568,33 @@ member('asyncIterator', async () => {
 
 // ---- the process ends by itself ------------------------------------------------------------
 
+/**
+ * Runs fixtures/ends-by-itself.cjs in `mode` under this runtime and waits (at most `ms`) for it
+ * to end by itself; kills it by pid if it does not. Resolves with its exit and its output.
+ */
+async function runFixture(mode, ms, what) {
+  const [file, args] = runtime.command(path.join(__dirname, 'fixtures', 'ends-by-itself.cjs'), [mode]);
+  const child = spawnProcess(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  const ended = new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  try {
+    return { result: await guard(ended, ms, what), out, err };
+  } catch (e) {
+    process.kill(child.pid, 'SIGKILL');
+    throw e;
+  }
+}
+
 for (const [mode, expected] of [
   ['exit', 'done\r\nexit 0\n'],
   ['destroy', 'signal 1\n'],
   ['open', 'slave read "hi\\n"\n'],
 ]) {
   test(`the process ends by itself: ${mode}`, async () => {
-    const [file, args] = runtime.command(path.join(__dirname, 'fixtures', 'ends-by-itself.cjs'), [mode]);
-    const child = spawnProcess(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    const ended = new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
-    let result;
-    try {
-      result = await guard(ended, 30000, `${runtime.current().name} to end by itself (${mode})`);
-    } catch (e) {
-      process.kill(child.pid, 'SIGKILL');
-      throw e;
-    }
+    const { result, out, err } = await runFixture(mode, 30000, `${runtime.current().name} to end by itself (${mode})`);
     assert.deepEqual(result, { code: 0, signal: null }, `exit status; stderr: ${err}`);
     assert.equal(out, expected);
   });
@@ -609,21 +616,8 @@ function processesWith(marker) {
 
 withProcfs('workers terminated mid-stream: no crash, the host ends by itself, none of their programs survive', async () => {
   const marker = `pty-conformance-${process.pid}-${Date.now()}`;
-  const [file, args] = runtime.command(path.join(__dirname, 'fixtures', 'ends-by-itself.cjs'), [`workers-terminated:${marker}`]);
-  const child = spawnProcess(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (err += d));
-  const ended = new Promise((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
   try {
-    let result;
-    try {
-      result = await guard(ended, 40000, `${runtime.current().name} to end by itself`);
-    } catch (e) {
-      process.kill(child.pid, 'SIGKILL');
-      throw e;
-    }
+    const { result, out, err } = await runFixture(`workers-terminated:${marker}`, 40000, `${runtime.current().name} to end by itself`);
     assert.deepEqual(result, { code: 0, signal: null }, `exit status; stderr: ${err}`);
     assert.equal(out, 'main thread still running\n');
     // Their masters are closed, so the programs get SIGHUP (or EIO); they may take a moment to go.
