@@ -8,7 +8,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const pty = require('..');
-const { run, sh, until, finish, thrown } = require('./helpers');
+const { run, sh, until, finish, thrown, endLeftovers } = require('./helpers');
 
 let dir;
 beforeAll(() => {
@@ -18,15 +18,7 @@ afterAll(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 // A failed expectation must not leave a program waiting for input and hold jest open.
-afterEach(() => {
-  for (const { pid } of pty.diagnostics().terminals) {
-    try {
-      if (pid) process.kill(pid, 'SIGKILL');
-    } catch {
-      // exited already; its exit event is on its way
-    }
-  }
-});
+afterEach(endLeftovers);
 
 describe('env.PWD is the cwd, as node-pty sets it', () => {
   test('a shell started in a symlinked directory shows the logical path', async () => {

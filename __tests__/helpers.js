@@ -2,6 +2,7 @@
 
 const fs = require('fs');
 const pty = require('..');
+const registry = require('../lib/registry');
 
 /** Descriptors open in this process. */
 function fdCount() {
@@ -86,6 +87,27 @@ function finish(term) {
   return exited;
 }
 
+/**
+ * Ends every terminal the library still holds a master for, with everything in its session
+ * (SIGKILL), and destroys it; returns how each described itself. For after a failed test: a
+ * program left waiting for input, or a pipeline paused by the test, never exits by itself, and
+ * the library keeps jest's event loop alive until each exit is reported.
+ */
+function endLeftovers() {
+  const left = registry.holding();
+  const described = left.filter((t) => typeof t._describe === 'function').map((t) => t._describe());
+  for (const term of left) {
+    try {
+      if (typeof term.killSession === 'function') term.killSession('SIGKILL');
+      if (typeof term.kill === 'function') term.kill('SIGKILL');
+    } catch {
+      // a process of the session that is not ours to signal; destroy() still hangs the pty up
+    }
+    term.destroy();
+  }
+  return described;
+}
+
 /** The error `fn` throws; fails the test when it throws nothing. */
 function thrown(fn) {
   try {
@@ -96,4 +118,4 @@ function thrown(fn) {
   throw new Error('expected a throw');
 }
 
-module.exports = { fdCount, ptyFds, run, sh, delay, until, exitOf, outputOf, finish, thrown };
+module.exports = { fdCount, ptyFds, run, sh, delay, until, exitOf, outputOf, finish, thrown, endLeftovers };

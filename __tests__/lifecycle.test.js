@@ -122,7 +122,9 @@ describe('the host process', () => {
 
   test('jest --detectOpenHandles reports nothing for a suite that uses terminals', () => {
     const jest = require.resolve('jest/bin/jest');
-    const r = spawnSync(process.execPath, [jest, '--detectOpenHandles', '--rootDir', path.join(__dirname, 'fixtures'), '--testMatch', '**/open-handles.fixture.js'], {
+    // A user's suite: its own configuration, not this project's (no setup file ending leftovers).
+    const config = { rootDir: path.join(__dirname, 'fixtures'), testMatch: ['**/open-handles.fixture.js'], testEnvironment: 'node' };
+    const r = spawnSync(process.execPath, [jest, '--detectOpenHandles', '--config', JSON.stringify(config)], {
       encoding: 'utf8',
       timeout: 60000,
       env: { ...process.env, CI: 'true' },

@@ -75,6 +75,16 @@ function heldDescriptors(terminals) {
   return held;
 }
 
+/** Every terminal whose master the library still holds: the live ones, then the lingering. */
+function holding() {
+  const out = [...live];
+  for (const ref of lingering) {
+    const term = ref.deref();
+    if (term && term._native && term._native.fd >= 0 && !live.has(term)) out.push(term);
+  }
+  return out;
+}
+
 /** What each live terminal reports about itself (see `_describe`). */
 function describeLive() {
   return [...live].map((t) => t._describe());
@@ -85,4 +95,4 @@ function isPreexisting(fd) {
   return preexisting.has(fd);
 }
 
-module.exports = { track, untrack, linger, callerStack, describeLive, heldDescriptors, ptyDescriptors, isPreexisting };
+module.exports = { track, untrack, linger, holding, callerStack, describeLive, heldDescriptors, ptyDescriptors, isPreexisting };
