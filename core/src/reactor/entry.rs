@@ -92,8 +92,10 @@ impl Entry {
   }
 
   /// `destroy` released the master: nothing more to read, nor to keep the slave for; its
-  /// number, now on /dev/null, can close.
+  /// number, now on /dev/null, can close. The child gets its SIGHUP here, off the caller's
+  /// thread: a child woken by a signal can take the CPU from the thread that sent it.
   pub(super) fn closed(&mut self) {
+    let _ = self.term.kill(nix::sys::signal::Signal::SIGHUP as i32);
     self.term.close();
     self.master_armed = None;
     self.slave = None;

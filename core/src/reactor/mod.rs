@@ -17,6 +17,7 @@
 
 mod child;
 mod entry;
+mod handoff;
 mod in_flight;
 mod outbox;
 mod terminal;
@@ -26,6 +27,7 @@ pub use terminal::{StartError, Terminal};
 
 use crate::error::{Result, Syscall};
 use entry::Entry;
+use handoff::Handoff;
 use polling::{Events, Poller};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
@@ -68,14 +70,19 @@ enum Msg {
   /// Something changed that the reactor cannot see in epoll: input was queued, or the
   /// consumer caught up.
   Wake(usize),
-  /// `destroy` closed the master.
-  Closed(usize),
+  /// `destroy` released the master; `handed_off` when its description waits in the hand-off
+  /// queue for the reactor to drop.
+  Closed {
+    id: usize,
+    handed_off: bool,
+  },
 }
 
 /// The process-wide reactor. Its thread lives as long as the process; it keeps nothing
 /// alive on the JS side (the binding decides what holds the event loop).
 pub struct Reactor {
   poller: Poller,
+  handoff: Option<Handoff>,
   inbox: Mutex<Vec<Msg>>,
   next_id: AtomicUsize,
   tracked: AtomicUsize,
@@ -125,6 +132,7 @@ impl Reactor {
     }
     let reactor: &'static Reactor = Box::leak(Box::new(Reactor {
       poller: Poller::new().syscall("epoll_create1")?,
+      handoff: Handoff::new(),
       inbox: Mutex::new(Vec::new()),
       next_id: AtomicUsize::new(1),
       tracked: AtomicUsize::new(0),
@@ -190,7 +198,12 @@ impl Reactor {
             }
           }
           Msg::Wake(id) => touched.push(id),
-          Msg::Closed(id) => {
+          Msg::Closed { id, handed_off } => {
+            if handed_off {
+              if let Some(h) = &self.handoff {
+                h.drop_oldest();
+              }
+            }
             if let Some(e) = entries.get_mut(&id) {
               e.closed();
               touched.push(id);

@@ -17,7 +17,6 @@ use crate::error::{Result, SysError};
 use crate::process;
 use crate::pty::{self, Size};
 use crate::spawn::{self, Spawned};
-use nix::sys::signal::Signal;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
@@ -235,15 +234,23 @@ impl Terminal {
   }
 
   /// Releases the master before returning (writes queued for it are dropped, nothing more
-  /// is read) and sends the child SIGHUP, as node-pty's `destroy()` does. Does not wait for
-  /// the reactor: the child is still reaped and its exit still reported.
+  /// is read), and has the reactor send the child SIGHUP, as node-pty's `destroy()` does.
+  /// Waits neither for the reactor nor for the kernel's teardown of the pty ([`super::handoff`]):
+  /// the child is still reaped and its exit still reported, after the pty is gone.
   pub fn destroy(&self) {
     self.outbox().close();
+    let _order = self.reactor.handoff.as_ref().map(|h| h.order());
+    let mut handed_off = false;
     let released = {
       let master = self.master.read().unwrap_or_else(|e| e.into_inner());
       match master.as_ref() {
         Some(fd) if self.live.swap(false, SeqCst) => {
           let _ = self.reactor.poller.delete(fd.as_fd());
+          handed_off = self
+            .reactor
+            .handoff
+            .as_ref()
+            .is_some_and(|h| h.queue(fd.as_fd()));
           crate::sys::release_to_null(fd.as_fd()).is_ok()
         }
         _ => true,
@@ -257,8 +264,10 @@ impl Terminal {
       // reactor's next turn, so a caller counting descriptors finds it gone too.
       master.take();
     }
-    self.reactor.send(Msg::Closed(self.id));
-    let _ = self.kill(Signal::SIGHUP as i32);
+    self.reactor.send(Msg::Closed {
+      id: self.id,
+      handed_off,
+    });
   }
 
   /// Closes the master's number (out of the poller first, which must not watch a closed

@@ -220,6 +220,31 @@ fn destroy_closes_the_master_and_still_reaps() {
   assert_eq!(fd_count(), before);
 }
 
+/// The child blocked reading the slave is the case where the kernel's teardown waits for it
+/// (handoff.rs): destroy() leaves that to the reactor, yet returns with no descriptor of the
+/// pty left, and the pty is gone (its /dev/pts node removed) before the exit is reported.
+#[test]
+fn destroy_hands_the_teardown_to_the_reactor_and_it_precedes_the_exit() {
+  let _g = serial();
+  let (term, rx) = start(&sh("exec cat"));
+  std::thread::sleep(Duration::from_millis(50));
+  let node = std::path::PathBuf::from(term.pts_name());
+  assert!(node.exists());
+  term.destroy();
+  assert_eq!(masters_of(term.pts_name()), 0);
+  match rx.recv_timeout(Duration::from_secs(10)) {
+    Ok(Ev::Exit(s)) => {
+      assert_eq!(s.signal, libc::SIGHUP);
+      assert!(
+        !node.exists(),
+        "{} still exists at the exit",
+        node.display()
+      );
+    }
+    other => panic!("expected the exit after destroy, got {other:?}"),
+  }
+}
+
 #[test]
 fn a_background_grandchild_does_not_hold_back_the_exit() {
   let _g = serial();
