@@ -285,9 +285,11 @@ export interface ITerminal extends IPty, IDisposableTerminal {
   on(event: 'exit', listener: (exitCode: number, signal?: number) => void): void;
 
   /**
-   * Closes the terminal: no more data is delivered, the pty is closed by the time this returns
-   * (also after the exit, when a background job still holds it), and the program gets SIGHUP.
-   * `onExit` still fires when the program ends, and the event loop stays open until it has.
+   * Closes the terminal: no more data is delivered, no descriptor of this process refers to the
+   * pty by the time this returns (also after the exit, when a background job still holds it),
+   * and the kernel's hangup of the pty and the program's SIGHUP follow off the JS thread, before
+   * the exit is reported. `onExit` still fires when the program ends, and the event loop stays
+   * open until it has.
    */
   destroy(): void;
 
