@@ -19,6 +19,9 @@ pub(super) struct Entry {
   paused: bool,
   /// Nothing more will be read: the master reported EIO, or was closed by `destroy`.
   eof: bool,
+  /// `destroy` handed the master to the release thread, which has not dropped it yet: the
+  /// exit waits, so that the pty is gone when it is reported.
+  releasing: bool,
   status: Option<ExitStatus>,
   exit_sent: bool,
   grace: Option<Instant>,
@@ -37,6 +40,7 @@ impl Entry {
       sink,
       paused: false,
       eof: false,
+      releasing: false,
       status: None,
       exit_sent: false,
       grace: None,
@@ -68,9 +72,10 @@ impl Entry {
     });
     match added {
       Some(true) => self.master_armed = Some((true, false)),
-      // Destroyed before the reactor saw it; or (short of ENOMEM, impossible for a fresh
-      // descriptor) never readable: either way nothing can be read.
-      _ => self.eof = true,
+      // Never readable (ENOMEM, for a fresh descriptor): nothing can be read.
+      Some(false) if self.term.is_live() => self.eof = true,
+      // Destroyed before the reactor saw it: its `Closed`, behind this `Add`, ends it.
+      _ => {}
     }
     if let Some(child) = &self.term.child {
       self.child_armed = child.watch(poller, key | 1, true);
@@ -94,12 +99,18 @@ impl Entry {
   /// `destroy` released the master: nothing more to read, nor to keep the slave for; its
   /// number, now on /dev/null, can close. The child gets its SIGHUP here, off the caller's
   /// thread: a child woken by a signal can take the CPU from the thread that sent it.
-  pub(super) fn closed(&mut self) {
+  pub(super) fn closed(&mut self, handed_off: bool) {
     let _ = self.term.kill(nix::sys::signal::Signal::SIGHUP as i32);
     self.term.close();
     self.master_armed = None;
     self.slave = None;
     self.eof = true;
+    self.releasing = handed_off;
+  }
+
+  /// The release thread dropped the master: the pty is gone.
+  pub(super) fn released(&mut self) {
+    self.releasing = false;
   }
 
   /// When this entry next needs attention without an event.
@@ -134,9 +145,10 @@ impl Entry {
       }
       (filled, None)
     });
-    // A master closed by `destroy` is at its end too.
-    let (filled, drained) = read.unwrap_or((0, Some(true)));
-    if drained == Some(true) {
+    // A master released by `destroy` gives nothing (or /dev/null's end of file, to a read that
+    // raced with it); its end comes with its `Closed`, which waits for the pty to be gone.
+    let (filled, drained) = read.unwrap_or((0, None));
+    if drained == Some(true) && self.term.is_live() {
       self.eof = true;
     }
     if filled > 0 {
@@ -187,7 +199,7 @@ impl Entry {
       self.slave = None;
     }
 
-    if let Some(status) = self.status.filter(|_| !self.exit_sent) {
+    if let Some(status) = self.status.filter(|_| !self.exit_sent && !self.releasing) {
       let deliver = if self.eof {
         true
       } else if self.reading() {

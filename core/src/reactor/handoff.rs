@@ -1,4 +1,4 @@
-//! Releasing a master without making the caller wait for the kernel's teardown of its pty.
+//! Releasing a master without making anyone wait for the kernel's teardown of its pty.
 //!
 //! Dropping the last reference to a master hangs its terminal up, and the kernel does that in
 //! the thread that drops it: it waits until every process inside a read or write on the slave
@@ -6,95 +6,150 @@
 //! loaded machine, makes that wait a context switch at best and a scheduler slice or more at
 //! worst (measured: `destroy()` p50 0.14 ms idle, p99 9 ms with 100 children flooding output).
 //! `destroy()` may neither block the JS thread that long nor return with the master still
-//! among the process's descriptors. So the description is first queued as an `SCM_RIGHTS`
-//! message on a socket pair of the reactor's, where it is referenced by the message and by no
-//! descriptor table; releasing the number then drops a reference that is not the last, which
-//! is cheap. The reactor drops the message when it handles the terminal's `Closed`, before any
-//! later event of that terminal: the pty is gone before its exit is reported.
+//! among the process's descriptors, and the reactor must not stop serving every other
+//! terminal meanwhile. So the description is queued as an `SCM_RIGHTS` message on a socket
+//! pair, where it is referenced by the message and by no descriptor table; releasing the
+//! number then drops a reference that is not the last, which is cheap. A release thread of its
+//! own (started by the first hand-off) drops the messages in order, waiting out each teardown,
+//! and tells the reactor, which reports that terminal's exit only after it: the pty is gone
+//! before the exit is reported.
 //!
-//! Each message is one byte with one descriptor. A stream socket, not a datagram one: Linux
-//! queues at most `net.unix.max_dgram_qlen` (10 by default) datagrams, a stream holds as many
-//! messages as its send buffer takes (about 2,700 in the 1 MiB asked for; 280 in the default
-//! 208 KiB, where `net.core.wmem_max` grants less). A master the queue refuses is released in the caller,
-//! as before. Reading one byte without room for control data takes exactly one message
-//! and makes the kernel discard its descriptor, so the master is never installed in the
-//! reactor's table either.
+//! Each message is one byte with one descriptor, on a stream socket: a stream holds as many
+//! messages as its send buffer takes (about 2,700 in the 1 MiB asked for; some 550 where
+//! `net.core.wmem_max` keeps the default 208 KiB). A master the queue refuses is released in
+//! the caller, as before. On Linux, reading one byte without room for control data takes
+//! exactly one message and makes the kernel discard its descriptor, so the master is never
+//! installed in a descriptor table again. XNU instead installs passed descriptors whether or
+//! not the receiver asked for them, and this path has not run on macOS: there masters are
+//! released in the caller.
 
-use nix::sys::socket::{
-  recvmsg, sendmsg, socketpair, AddressFamily, ControlMessage, MsgFlags, SockFlag, SockType,
-};
+use nix::sys::socket::{recvmsg, sendmsg, ControlMessage, MsgFlags};
+use std::collections::VecDeque;
 use std::io::{IoSlice, IoSliceMut};
 use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
+
+/// Tests slow the release thread down with this (ms per master), to show what waits for it.
+#[cfg(test)]
+pub(super) static TEST_DELAY_MS: std::sync::atomic::AtomicU64 =
+  std::sync::atomic::AtomicU64::new(0);
+
+/// The terminals whose masters wait in the queue, oldest first.
+pub(super) type Queued = VecDeque<usize>;
 
 #[derive(Debug)]
 pub(super) struct Handoff {
   send: OwnedFd,
   receive: OwnedFd,
-  /// Held from queueing a master to queueing its `Closed`, so that the messages and the
-  /// reactor's `Closed`s come in the same order whichever threads destroy terminals.
-  order: Mutex<()>,
+  /// Held by `destroy()` from queueing a master until its `Closed` is on the reactor's inbox,
+  /// so that the release thread's `Released` for a terminal always comes after its `Closed`.
+  queued: Mutex<Queued>,
+  wake: Condvar,
+  /// Whether the release thread could be started.
+  thread: OnceLock<bool>,
 }
 
 impl Handoff {
-  /// `None` when no socket pair can be had: masters are then released in the caller.
+  /// `None` when no socket pair can be had, and on macOS: masters are then released in the
+  /// caller.
   pub(super) fn new() -> Option<Handoff> {
     #[cfg(target_os = "linux")]
-    let flags = SockFlag::SOCK_CLOEXEC | SockFlag::SOCK_NONBLOCK;
-    // macOS has neither flag; its spawns all use POSIX_SPAWN_CLOEXEC_DEFAULT, so the moment
-    // before close-on-exec is set leaks nothing into a child.
-    #[cfg(target_os = "macos")]
-    let flags = SockFlag::empty();
-    let (send, receive) = socketpair(AddressFamily::Unix, SockType::Stream, None, flags).ok()?;
-    #[cfg(target_os = "macos")]
-    for fd in [&send, &receive] {
-      use nix::fcntl::{fcntl, FcntlArg, FdFlag, OFlag};
-      fcntl(fd, FcntlArg::F_SETFD(FdFlag::FD_CLOEXEC)).ok()?;
-      fcntl(fd, FcntlArg::F_SETFL(OFlag::O_NONBLOCK)).ok()?;
+    {
+      use nix::sys::socket::{setsockopt, socketpair, sockopt, AddressFamily, SockFlag, SockType};
+      let flags = SockFlag::SOCK_CLOEXEC | SockFlag::SOCK_NONBLOCK;
+      let (send, receive) = socketpair(AddressFamily::Unix, SockType::Stream, None, flags).ok()?;
+      // Best effort: the default holds a few hundred messages already.
+      let _ = setsockopt(&send, sockopt::SndBuf, &(1 << 20));
+      Some(Handoff {
+        send,
+        receive,
+        queued: Mutex::new(VecDeque::new()),
+        wake: Condvar::new(),
+        thread: OnceLock::new(),
+      })
     }
-    // Best effort: the default holds a few hundred messages already.
-    let _ = nix::sys::socket::setsockopt(&send, nix::sys::socket::sockopt::SndBuf, &(1 << 20));
-    Some(Handoff {
-      send,
-      receive,
-      order: Mutex::new(()),
-    })
+    #[cfg(not(target_os = "linux"))]
+    None
   }
 
-  pub(super) fn order(&self) -> MutexGuard<'_, ()> {
-    self.order.lock().unwrap_or_else(|e| e.into_inner())
+  pub(super) fn lock(&self) -> MutexGuard<'_, Queued> {
+    self.queued.lock().unwrap_or_else(|e| e.into_inner())
   }
 
-  /// Queues a reference to `master`'s description; `false` when the queue refused it (full,
-  /// or too many descriptors in flight for the user), and nothing was queued.
-  pub(super) fn queue(&self, master: BorrowedFd<'_>) -> bool {
+  /// Queues a reference to terminal `id`'s master for the release thread, which `start`
+  /// runs; `false` when it cannot run or the queue refused (full, or too many descriptors in
+  /// flight for the user), and nothing was queued.
+  pub(super) fn queue(
+    &self,
+    queued: &mut Queued,
+    id: usize,
+    master: BorrowedFd<'_>,
+    start: impl FnOnce() -> bool,
+  ) -> bool {
+    if !*self.thread.get_or_init(start) || !self.send_one(master) {
+      return false;
+    }
+    queued.push_back(id);
+    self.wake.notify_one();
+    true
+  }
+
+  fn send_one(&self, master: BorrowedFd<'_>) -> bool {
     let fds = [master.as_raw_fd()];
+    // Never SIGPIPE the host, should the receiving end ever be gone (macOS has no such flag,
+    // and does not get here).
+    #[cfg(target_os = "linux")]
+    let flags = MsgFlags::MSG_DONTWAIT | MsgFlags::MSG_NOSIGNAL;
+    #[cfg(not(target_os = "linux"))]
+    let flags = MsgFlags::MSG_DONTWAIT;
     sendmsg::<()>(
       self.send.as_raw_fd(),
       &[IoSlice::new(&[0])],
       &[ControlMessage::ScmRights(&fds)],
-      MsgFlags::MSG_DONTWAIT,
+      flags,
       None,
     )
     .is_ok()
   }
 
-  /// Drops the oldest queued reference: for a master whose number is released, its last.
-  pub(super) fn drop_oldest(&self) {
+  /// The release thread: drops each queued master in turn (its last reference: the kernel's
+  /// teardown runs here), then reports the terminal to `released`.
+  pub(super) fn run(&self, released: impl Fn(usize)) {
+    loop {
+      let id = {
+        let mut queued = self.lock();
+        loop {
+          match queued.front() {
+            Some(&id) => break id,
+            None => queued = self.wake.wait(queued).unwrap_or_else(|e| e.into_inner()),
+          }
+        }
+      };
+      #[cfg(test)]
+      std::thread::sleep(std::time::Duration::from_millis(
+        TEST_DELAY_MS.load(std::sync::atomic::Ordering::SeqCst),
+      ));
+      self.drop_oldest();
+      self.lock().pop_front();
+      released(id);
+    }
+  }
+
+  /// Drops the oldest queued reference. Its message is there: its id was queued after it.
+  fn drop_oldest(&self) {
     let mut byte = [0u8];
     loop {
       let mut data = [IoSliceMut::new(&mut byte)];
       let received = recvmsg::<()>(self.receive.as_raw_fd(), &mut data, None, MsgFlags::empty());
       match received.map(|_| ()) {
         Err(nix::errno::Errno::EINTR) => continue,
-        // Ok, or nothing queued (EAGAIN): not possible while `Closed` follows its message.
         _ => return,
       }
     }
   }
 }
 
-#[cfg(test)]
+#[cfg(all(test, target_os = "linux"))]
 mod tests {
   use super::*;
   use crate::test_support::serial;
@@ -112,7 +167,7 @@ mod tests {
     let handoff = Handoff::new().unwrap();
     let (read, write) = nix::unistd::pipe().unwrap();
     let before = open_count();
-    assert!(handoff.queue(write.as_fd()));
+    assert!(handoff.send_one(write.as_fd()));
     drop(write);
     assert_eq!(open_count(), before - 1);
     // The write end is still alive in the message: the read end sees no end of file yet.
@@ -141,7 +196,7 @@ mod tests {
     let pipes: Vec<_> = (0..200).map(|_| nix::unistd::pipe().unwrap()).collect();
     let mut readers = Vec::new();
     for (read, write) in pipes {
-      assert!(handoff.queue(write.as_fd()));
+      assert!(handoff.send_one(write.as_fd()));
       nix::fcntl::fcntl(
         &read,
         nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),

@@ -70,12 +70,14 @@ enum Msg {
   /// Something changed that the reactor cannot see in epoll: input was queued, or the
   /// consumer caught up.
   Wake(usize),
-  /// `destroy` released the master; `handed_off` when its description waits in the hand-off
-  /// queue for the reactor to drop.
+  /// `destroy` released the master; `handed_off` when the release thread drops it (and
+  /// reports `Released` after this).
   Closed {
     id: usize,
     handed_off: bool,
   },
+  /// The release thread dropped the master of a destroyed terminal: the pty is gone.
+  Released(usize),
 }
 
 /// The process-wide reactor. Its thread lives as long as the process; it keeps nothing
@@ -145,6 +147,17 @@ impl Reactor {
     Ok(reactor)
   }
 
+  /// Starts the thread that drops handed-off masters; `false` when it cannot be started.
+  fn start_release(&'static self) -> bool {
+    let Some(handoff) = &self.handoff else {
+      return false;
+    };
+    std::thread::Builder::new()
+      .name("node-pty-rs release".into())
+      .spawn(move || handoff.run(|id| self.send(Msg::Released(id))))
+      .is_ok()
+  }
+
   fn next_id(&self) -> usize {
     self.next_id.fetch_add(1, SeqCst)
   }
@@ -199,13 +212,14 @@ impl Reactor {
           }
           Msg::Wake(id) => touched.push(id),
           Msg::Closed { id, handed_off } => {
-            if handed_off {
-              if let Some(h) = &self.handoff {
-                h.drop_oldest();
-              }
-            }
             if let Some(e) = entries.get_mut(&id) {
-              e.closed();
+              e.closed(handed_off);
+              touched.push(id);
+            }
+          }
+          Msg::Released(id) => {
+            if let Some(e) = entries.get_mut(&id) {
+              e.released();
               touched.push(id);
             }
           }

@@ -4,8 +4,8 @@
 //! `destroy`, on the caller's thread, without waiting for the reactor; or by the reactor at the
 //! end of the terminal. `destroy` must not wait for a reactor that is busy (or preempted) in
 //! the middle of a read, so it does not close the number: it swaps /dev/null in under it
-//! (`sys::release_to_null`), which releases the pty at once, and a read or write racing with it
-//! sees end of file or writes into nothing. The number itself is closed later, under the write
+//! (`sys::release_to_null`), and a read or write racing with it sees end of file or writes into
+//! nothing. The pty itself is torn down by the release thread ([`super::handoff`]). The number itself is closed later, under the write
 //! lock, when nobody can be using it: that is what keeps it from being reused under a reader.
 
 use super::child::Child;
@@ -235,22 +235,23 @@ impl Terminal {
 
   /// Releases the master before returning (writes queued for it are dropped, nothing more
   /// is read), and has the reactor send the child SIGHUP, as node-pty's `destroy()` does.
-  /// Waits neither for the reactor nor for the kernel's teardown of the pty ([`super::handoff`]):
-  /// the child is still reaped and its exit still reported, after the pty is gone.
+  /// Waits neither for the reactor nor for the kernel's teardown of the pty, which the release
+  /// thread does ([`super::handoff`]); the child is still reaped, and its exit reported after
+  /// the pty is gone.
   pub fn destroy(&self) {
     self.outbox().close();
-    let _order = self.reactor.handoff.as_ref().map(|h| h.order());
+    let handoff = self.reactor.handoff.as_ref();
+    // Held until `Closed` is on the inbox (see `Handoff::queued`).
+    let mut queued = handoff.map(|h| h.lock());
     let mut handed_off = false;
     let released = {
       let master = self.master.read().unwrap_or_else(|e| e.into_inner());
       match master.as_ref() {
         Some(fd) if self.live.swap(false, SeqCst) => {
           let _ = self.reactor.poller.delete(fd.as_fd());
-          handed_off = self
-            .reactor
-            .handoff
-            .as_ref()
-            .is_some_and(|h| h.queue(fd.as_fd()));
+          if let (Some(h), Some(q)) = (handoff, queued.as_mut()) {
+            handed_off = h.queue(q, self.id, fd.as_fd(), || self.reactor.start_release());
+          }
           crate::sys::release_to_null(fd.as_fd()).is_ok()
         }
         _ => true,
@@ -268,6 +269,7 @@ impl Terminal {
       id: self.id,
       handed_off,
     });
+    drop(queued);
   }
 
   /// Closes the master's number (out of the poller first, which must not watch a closed

@@ -245,6 +245,39 @@ fn destroy_hands_the_teardown_to_the_reactor_and_it_precedes_the_exit() {
   }
 }
 
+/// A child killed just before destroy(), and destroy() straight after spawn (before the reactor
+/// has seen the terminal), with a release slower than the child's end: each time the exit
+/// waits, and the pty is gone when it is reported.
+#[test]
+fn the_exit_never_precedes_the_release_of_a_destroyed_pty() {
+  let _g = serial();
+  // A slow release (a busy child on a loaded machine): the child's exit and reap come first.
+  struct Delay;
+  impl Drop for Delay {
+    fn drop(&mut self) {
+      handoff::TEST_DELAY_MS.store(0, SeqCst);
+    }
+  }
+  handoff::TEST_DELAY_MS.store(30, SeqCst);
+  let _delay = Delay;
+  for round in 0..20 {
+    let (term, rx) = start(&sh("exec cat"));
+    let node = std::path::PathBuf::from(term.pts_name());
+    if round % 2 == 0 {
+      term.kill(libc::SIGKILL).unwrap();
+    }
+    term.destroy();
+    match rx.recv_timeout(Duration::from_secs(10)) {
+      Ok(Ev::Exit(_)) => assert!(
+        !node.exists(),
+        "round {round}: {} still exists at the exit",
+        node.display()
+      ),
+      other => panic!("round {round}: expected the exit, got {other:?}"),
+    }
+  }
+}
+
 #[test]
 fn a_background_grandchild_does_not_hold_back_the_exit() {
   let _g = serial();
