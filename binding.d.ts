@@ -31,9 +31,9 @@ export declare class NativePty {
   /** Signals every process of the child's session; returns how many were signalled. */
   killSession(signal: number): number
   /**
-   * Closes the master before returning and sends the child SIGHUP; its exit is still
-   * reported. Idempotent; also closes a master that a background grandchild keeps open
-   * after the exit.
+   * Releases the master before returning (its teardown and the child's SIGHUP follow on
+   * the library's threads); the exit is still reported. Idempotent; also releases a master
+   * that a background grandchild keeps open after the exit.
    */
   destroy(): void
 }

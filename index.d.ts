@@ -287,8 +287,8 @@ export interface ITerminal extends IPty, IDisposableTerminal {
   /**
    * Closes the terminal: no more data is delivered, no descriptor of this process refers to the
    * pty by the time this returns (also after the exit, when a background job still holds it),
-   * and the kernel's hangup of the pty and the program's SIGHUP follow off the JS thread, before
-   * the exit is reported. `onExit` still fires when the program ends, and the event loop stays
+   * and the kernel's teardown of the pty and the program's SIGHUP follow on the library's own
+   * threads (Linux), before the exit is reported. `onExit` still fires when the program ends, and the event loop stays
    * open until it has.
    */
   destroy(): void;

@@ -219,9 +219,9 @@ impl NativePty {
     Ok(u32::try_from(n).unwrap_or(u32::MAX))
   }
 
-  /// Closes the master before returning and sends the child SIGHUP; its exit is still
-  /// reported. Idempotent; also closes a master that a background grandchild keeps open
-  /// after the exit.
+  /// Releases the master before returning (its teardown and the child's SIGHUP follow on
+  /// the library's threads); the exit is still reported. Idempotent; also releases a master
+  /// that a background grandchild keeps open after the exit.
   #[napi]
   pub fn destroy(&self) {
     self.term.destroy();
