@@ -220,29 +220,35 @@ fn destroy_closes_the_master_and_still_reaps() {
   assert_eq!(fd_count(), before);
 }
 
+/// Waits for the exit of a destroyed terminal and checks that its pty (the /dev/pts node the
+/// master's release removes) was gone by then.
+fn exit_after_release(term: &Terminal, rx: &Receiver<Ev>, what: &str) -> ExitStatus {
+  let node = std::path::Path::new(term.pts_name());
+  match rx.recv_timeout(Duration::from_secs(10)) {
+    Ok(Ev::Exit(s)) => {
+      assert!(
+        !node.exists(),
+        "{what}: {} still exists at the exit",
+        node.display()
+      );
+      s
+    }
+    other => panic!("{what}: expected the exit after destroy, got {other:?}"),
+  }
+}
+
 /// The child blocked reading the slave is the case where the kernel's teardown waits for it
-/// (handoff.rs): destroy() leaves that to the reactor, yet returns with no descriptor of the
-/// pty left, and the pty is gone (its /dev/pts node removed) before the exit is reported.
+/// (handoff.rs): destroy() leaves that to the release thread, yet returns with no descriptor
+/// of the pty left, and the pty is gone before the exit is reported.
 #[test]
-fn destroy_hands_the_teardown_to_the_reactor_and_it_precedes_the_exit() {
+fn destroy_leaves_the_teardown_to_the_release_thread_and_it_precedes_the_exit() {
   let _g = serial();
   let (term, rx) = start(&sh("exec cat"));
   std::thread::sleep(Duration::from_millis(50));
-  let node = std::path::PathBuf::from(term.pts_name());
-  assert!(node.exists());
+  assert!(std::path::Path::new(term.pts_name()).exists());
   term.destroy();
   assert_eq!(masters_of(term.pts_name()), 0);
-  match rx.recv_timeout(Duration::from_secs(10)) {
-    Ok(Ev::Exit(s)) => {
-      assert_eq!(s.signal, libc::SIGHUP);
-      assert!(
-        !node.exists(),
-        "{} still exists at the exit",
-        node.display()
-      );
-    }
-    other => panic!("expected the exit after destroy, got {other:?}"),
-  }
+  assert_eq!(exit_after_release(&term, &rx, "cat").signal, libc::SIGHUP);
 }
 
 /// A child killed just before destroy(), and destroy() straight after spawn (before the reactor
@@ -262,19 +268,11 @@ fn the_exit_never_precedes_the_release_of_a_destroyed_pty() {
   let _delay = Delay;
   for round in 0..20 {
     let (term, rx) = start(&sh("exec cat"));
-    let node = std::path::PathBuf::from(term.pts_name());
     if round % 2 == 0 {
       term.kill(libc::SIGKILL).unwrap();
     }
     term.destroy();
-    match rx.recv_timeout(Duration::from_secs(10)) {
-      Ok(Ev::Exit(_)) => assert!(
-        !node.exists(),
-        "round {round}: {} still exists at the exit",
-        node.display()
-      ),
-      other => panic!("round {round}: expected the exit, got {other:?}"),
-    }
+    exit_after_release(&term, &rx, &format!("round {round}"));
   }
 }
 
