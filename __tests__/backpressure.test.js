@@ -33,7 +33,7 @@ test('yes for 3 s under pause(): nothing delivered while paused, memory flat, ou
   const term = pty.spawn('yes', [], {});
   let bytes = 0;
   term.onData((d) => (bytes += d.length));
-  await until(() => bytes > 0, 5000, 'first output');
+  await until(() => bytes > 0, 15000, 'first output');
   term.pause();
   const atPause = bytes;
   await delay(500); // what was already in flight lands in the pause buffer, not in onData
@@ -78,7 +78,7 @@ describe('handleFlowControl', () => {
   async function ready(term) {
     let out = '';
     term.onData((d) => (out += d));
-    await until(() => out.includes('ready'), 5000, 'ready');
+    await until(() => out.includes('ready'), 15000, 'ready');
     return () => out;
   }
 

@@ -24,7 +24,7 @@ function sessionMembers(sid) {
 describe('foreground', () => {
   test("{ pid, name, cwd } of the foreground process group's leader; undefined after the exit", async () => {
     const term = pty.spawn('/bin/sh', ['-c', 'cd /tmp && exec sleep 3'], { cwd: '/' });
-    await until(() => term.foreground && term.foreground.name === 'sleep', 5000, 'sleep in the foreground');
+    await until(() => term.foreground && term.foreground.name === 'sleep', 15000, 'sleep in the foreground');
     expect(term.foreground).toEqual({ pid: term.pid, name: 'sleep', cwd: '/tmp' });
     expect(term.process).toBe('sleep');
     term.kill('SIGKILL');
@@ -42,7 +42,7 @@ describe('foreground', () => {
     // shell forks and execs its job (a second read in the same expression then saw undefined).
     let fg;
     try {
-      await until(() => (fg = term.foreground) !== undefined && fg.name === 'sleep', 5000, 'sleep in the foreground');
+      await until(() => (fg = term.foreground) !== undefined && fg.name === 'sleep', 15000, 'sleep in the foreground');
       expect(fg.pid).not.toBe(term.pid);
       expect(fg.cwd).toBe('/usr');
     } finally {
@@ -61,7 +61,7 @@ test('killSession() reaches a background job that kill() does not', async () => 
 
   expect(term.killSession('SIGTERM')).toBe(2);
   await exited;
-  await until(() => sessionMembers(term.pid).length === 0, 5000, 'the job to end');
+  await until(() => sessionMembers(term.pid).length === 0, 15000, 'the job to end');
   term.destroy();
   expect(term.killSession()).toBe(0); // the pty is closed: nothing to signal, no stranger hit
 });
@@ -84,7 +84,7 @@ describe('explicit resource management', () => {
     expect(sessionMembers(sid).length).toBeGreaterThanOrEqual(2);
     await term[Symbol.asyncDispose || Symbol.for('Symbol.asyncDispose')]();
     expect(term.fd).toBe(-1);
-    await until(() => sessionMembers(sid).length === 0, 5000, 'no process left');
+    await until(() => sessionMembers(sid).length === 0, 15000, 'no process left');
     expect((await term.exited).signal).toBe(9);
   });
 
@@ -147,18 +147,17 @@ describe('async iteration', () => {
         if (++iterations === 200) break;
         await delay(10); // a consumer much slower than `yes`
       }
+      // Unpaced, everything `yes` wrote in those 2 s would wait in the loop's queue (15 MB here
+      // with the pause taken out); paced, at most the 1 MiB high-water mark and what was already
+      // on its way when the terminal paused.
+      expect(delivered - pulled).toBeLessThanOrEqual(2 * 1024 * 1024);
+      expect(process.memoryUsage().rss - rssBefore).toBeLessThan(64 * 1024 * 1024);
+      expect(text.split('\r\n').slice(0, -1).every((line) => line === 'y')).toBe(true);
+      // break left the terminal running and no longer paused by the loop.
+      await outputOf(term, 'y');
     } finally {
-      setTimeout(() => term.destroy(), 1000); // ends `yes` even when an expectation fails
+      term.destroy(); // ends `yes` also when an expectation fails
     }
-    // Unpaced, everything `yes` wrote in those 2 s would wait in the loop's queue (15 MB here
-    // with the pause taken out); paced, at most the 1 MiB high-water mark and what was already
-    // on its way when the terminal paused.
-    expect(delivered - pulled).toBeLessThanOrEqual(2 * 1024 * 1024);
-    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(64 * 1024 * 1024);
-    expect(text.split('\r\n').slice(0, -1).every((line) => line === 'y')).toBe(true);
-    // break left the terminal running and no longer paused by the loop.
-    await outputOf(term, 'y');
-    term.destroy();
     await exited;
   });
 });

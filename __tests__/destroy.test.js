@@ -51,7 +51,7 @@ describe('after the exit, while a background job holds the pty', () => {
       term.destroy();
       expect(mastersOf(term.ptsName)).toEqual([]);
       expect(term.fd).toBe(-1);
-      await until(() => pty.diagnostics().reactor.tracked === tracked, 5000, 'the reactor to forget the terminal');
+      await until(() => pty.diagnostics().reactor.tracked === tracked, 15000, 'the reactor to forget the terminal');
       expect(pty.diagnostics().descriptors.held).toEqual([]);
     } finally {
       killGroup(term.pid);

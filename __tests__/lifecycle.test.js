@@ -105,7 +105,7 @@ describe('the host process', () => {
     const r = spawnSync(process.execPath, [fixture(`${name}.js`), marker], { encoding: 'utf8', timeout });
     expect(r.signal).toBeNull(); // no crash (SIGABRT, SIGSEGV) and no time-out
     expect(r.status).toBe(0);
-    await until(() => survivors(marker).length === 0, 5000, 'the programs to end').catch(() => {});
+    await until(() => survivors(marker).length === 0, 15000, 'the programs to end').catch(() => {});
     expect(survivors(marker)).toEqual([]);
     return r;
   }

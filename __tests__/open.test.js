@@ -16,9 +16,9 @@ test('bytes written to the master are read on the slave through the line discipl
   const onMaster = collect(term.master);
   const onSlave = collect(term.slave);
   term.master.write('typed\r'); // ICRNL: the slave reads a newline; ECHO: the master sees it back
-  await until(() => onSlave.text === 'typed\n', 5000, 'the slave to read the line');
+  await until(() => onSlave.text === 'typed\n', 15000, 'the slave to read the line');
   term.slave.write('printed\n'); // ONLCR: the master reads CR LF
-  await until(() => onMaster.text.includes('printed\r\n'), 5000, 'the master to read the output');
+  await until(() => onMaster.text.includes('printed\r\n'), 15000, 'the master to read the output');
   expect(onMaster.text).toBe('typed\r\nprinted\r\n');
   term.destroy();
 });
@@ -60,7 +60,7 @@ test('encoding null gives Buffers on both ends', async () => {
   const chunks = [];
   term.slave.on('data', (d) => chunks.push(d));
   term.master.write(Buffer.from('abc\r'));
-  await until(() => Buffer.concat(chunks).toString() === 'abc\n', 5000, 'the slave to read');
+  await until(() => Buffer.concat(chunks).toString() === 'abc\n', 15000, 'the slave to read');
   expect(chunks.every(Buffer.isBuffer)).toBe(true);
   term.destroy();
 });

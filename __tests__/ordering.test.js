@@ -2,6 +2,9 @@
 
 // Every byte, in order, then the exit: the reactor's delivery guarantees under a busy host.
 
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
 const pty = require('..');
 const { exactOutput } = require('../bench/scenarios');
 const { sh, until } = require('./helpers');
@@ -29,14 +32,28 @@ test("sh -c 'sleep 30 & echo hi': hi arrives, then the exit follows promptly", a
 
 test('a grandchild that survives the hangup keeps the pty open: the exit comes anyway, its output after', async () => {
   // Ignoring SIGHUP lets the background job outlive the shell (the session leader) with the
-  // terminal still open, so the master never reports EIO while it runs.
-  const term = pty.spawn('/bin/sh', ['-c', 'trap "" HUP; (sleep 0.5; echo later) & echo now'], {});
+  // terminal still open, so the master never reports EIO while it runs. It prints only once the
+  // test has seen the exit (a file appears), so "after" does not rest on a delay.
+  const flag = path.join(os.tmpdir(), `npr-ordering-${process.pid}-${Date.now()}`);
+  const term = pty.spawn('/bin/sh', ['-c', 'trap "" HUP; (while [ ! -e "$0" ]; do sleep 0.05; done; echo later) & echo now', flag], {});
   const seen = [];
   term.onData((d) => seen.push(d));
-  term.onExit(() => seen.push('<exit>'));
-  await until(() => seen.join('').includes('later'), 10000, 'the late output');
-  expect(seen.join('')).toBe('now\r\n<exit>later\r\n');
-  term.destroy();
+  term.onExit(() => {
+    seen.push('<exit>');
+    fs.writeFileSync(flag, '');
+  });
+  try {
+    await until(() => seen.join('').includes('later'), 10000, 'the late output');
+    expect(seen.join('')).toBe('now\r\n<exit>later\r\n');
+  } finally {
+    term.destroy();
+    try {
+      process.kill(-term.pid, 'SIGKILL'); // the job, should it still wait for the flag
+    } catch {
+      // already gone
+    }
+    fs.rmSync(flag, { force: true });
+  }
 });
 
 test('a child that exits while the host is blocked still gets all of its output delivered first', async () => {

@@ -318,7 +318,7 @@ describe('full-screen programs', () => {
       expect(s.output).toContain('[exited]');
       // With its only session gone, the server exits too.
       await until(() => processesMatching(socket).length === 0, 20000, 'the tmux server to exit');
-      await until(() => ptyFds().join() === before.join(), 5000).catch(() => {}); // shown below
+      await until(() => ptyFds().join() === before.join(), 15000).catch(() => {}); // shown below
       expect(ptyFds()).toEqual(before);
     } finally {
       try {

@@ -56,7 +56,8 @@ describe('round trip and exit', () => {
   });
 
   test("node-pty's EventEmitter surface: on, once, off, removeListener, removeAllListeners, listeners, emit", async () => {
-    const term = pty.spawn('/bin/sh', ['-c', 'echo a; sleep 0.2; echo b; sleep 0.2; echo c'], {});
+    // b and c only once the test has typed a line each (no echo): 'a' is a chunk of its own.
+    const term = pty.spawn('/bin/sh', ['-c', 'stty -echo; echo a; read x; echo b; read x; echo c'], {});
     const onceSeen = [];
     const offSeen = [];
     const allSeen = [];
@@ -69,6 +70,7 @@ describe('round trip and exit', () => {
     term.off('data', off);
     term.removeListener('data', off);
     expect(term.listeners('data')).toHaveLength(1);
+    term.write('\r\r');
     const exit = new Promise((resolve) => term.on('exit', (code, signal) => resolve([code, signal])));
     expect(await exit).toEqual([0, 0]);
     expect(onceSeen).toEqual(['a\r\n']);
@@ -84,11 +86,13 @@ describe('round trip and exit', () => {
   });
 
   test('onData and onExit return disposables', async () => {
-    const term = pty.spawn('/bin/sh', ['-c', 'echo one; sleep 0.2; echo two'], {});
+    // 'two' only once the listener has seen 'one' and been disposed: 'one' is a chunk of its own.
+    const term = pty.spawn('/bin/sh', ['-c', 'echo one; read x; echo two'], {});
     const got = [];
     const sub = term.onData((d) => {
       got.push(d);
       sub.dispose();
+      term.write('\r');
     });
     await new Promise((resolve) => term.onExit(resolve));
     expect(got).toEqual(['one\r\n']);
@@ -194,18 +198,26 @@ describe('encodings', () => {
     expect(output.toString('latin1')).toMatch(/de ad be ef/);
   });
 
-  // U+1F600 is F0 9F 98 80 in UTF-8: the child writes it in two parts with a pause between,
-  // so that the parts arrive as separate reads.
+  // U+1F600 is F0 9F 98 80 in UTF-8: the child writes it in two parts and writes the second
+  // only once the first has been read (it waits for a line the test types, not echoed), so that
+  // the parts arrive as separate reads however slow the machine.
   test.each([1, 2, 3])('a 4-byte character split after byte %i arrives intact', async (k) => {
     const bytes = Buffer.from('😀');
     const octal = (b) => [...b].map((x) => '\\' + x.toString(8)).join('');
-    const script = `printf '${octal(bytes.subarray(0, k))}'; sleep 0.2; printf '${octal(bytes.subarray(k))}'`;
+    const script = `stty -echo; printf '${octal(bytes.subarray(0, k))}'; read x; printf '${octal(bytes.subarray(k))}'`;
+    // A string decoder holds the first part back, so what was read is seen in bytesOut.
+    const readK = (term) => pty.diagnostics().terminals.some((t) => t.pid === term.pid && t.bytesOut >= k);
+    const split = (options) =>
+      run('/bin/sh', ['-c', script], options, async (term) => {
+        await until(() => readK(term), 10000, 'the first part to be read');
+        term.write('\r');
+      });
 
-    const raw = await sh(script, { encoding: null });
+    const raw = await split({ encoding: null });
     expect(raw.chunks.length).toBeGreaterThanOrEqual(2); // the split really happened
     expect(Buffer.concat(raw.chunks).equals(bytes)).toBe(true);
 
-    const text = await sh(script);
+    const text = await split({});
     expect(text.output).toBe('😀');
     expect(text.output).not.toContain('\ufffd');
   });
@@ -224,7 +236,7 @@ describe('terminal properties', () => {
     expect(term.pid).toBeGreaterThan(0);
     expect(term.ptsName).toMatch(/^\/dev\/pts\/\d+$/);
     expect(fs.readlinkSync(`/proc/self/fd/${term.fd}`)).toBe('/dev/ptmx');
-    await until(() => term.process === '/bin/sh', 5000, 'process name');
+    await until(() => term.process === '/bin/sh', 15000, 'process name');
     term.write('\r');
     await new Promise((resolve) => term.onExit(resolve));
     expect(term.process).toBe('/bin/sh');
@@ -233,7 +245,7 @@ describe('terminal properties', () => {
   test('process follows the foreground job', async () => {
     const term = pty.spawn('/bin/sh', [], {});
     term.write('exec sleep 30\r');
-    await until(() => term.process === 'sleep', 5000, 'sleep in the foreground');
+    await until(() => term.process === 'sleep', 15000, 'sleep in the foreground');
     term.kill('SIGKILL');
     await new Promise((resolve) => term.onExit(resolve));
   });

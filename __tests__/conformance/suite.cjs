@@ -454,7 +454,7 @@ withProcfs('descriptors: none left after 100 spawns (count back to the baseline)
   for (let i = 0; i < 100; i += 4) await Promise.all([spawnAndWait(), spawnAndWait(), spawnAndWait(), spawnAndWait()]);
   // What closes on another thread (the runtime's, not ours) gets a moment; the count is what counts.
   try {
-    await until(() => allFds().length <= baseline.length, 'the descriptor count to return', 5000);
+    await until(() => allFds().length <= baseline.length, 'the descriptor count to return', 15000);
   } catch {
     const now = allFds();
     throw new Error(
