@@ -187,8 +187,8 @@ mod tests {
     assert_eq!(nix::unistd::read(&read, &mut buf), Ok(0));
   }
 
-  /// A burst of destroys queues far more than a datagram socket's ten (200: what even the
-  /// smallest send buffer takes), and each drop takes exactly one: the oldest.
+  /// A burst of destroys queues hundreds (200: fewer than even the default send buffer
+  /// takes), and each drop takes exactly one: the oldest.
   #[test]
   fn hundreds_queue_and_each_drop_releases_the_oldest() {
     let _g = serial();

@@ -5,8 +5,9 @@
 //! end of the terminal. `destroy` must not wait for a reactor that is busy (or preempted) in
 //! the middle of a read, so it does not close the number: it swaps /dev/null in under it
 //! (`sys::release_to_null`), and a read or write racing with it sees end of file or writes into
-//! nothing. The pty itself is torn down by the release thread ([`super::handoff`]). The number itself is closed later, under the write
-//! lock, when nobody can be using it: that is what keeps it from being reused under a reader.
+//! nothing; the pty itself is torn down by the release thread ([`super::handoff`]). The number
+//! is closed later, under the write lock, when nobody can be using it: that is what keeps it
+//! from being reused under a reader.
 
 use super::child::Child;
 use super::entry::Entry;
