@@ -9,20 +9,8 @@ function fdCount() {
   return fs.readdirSync('/proc/self/fd').length;
 }
 
-/** This process's descriptors that are ptys (masters or slaves). */
-function ptyFds() {
-  const out = [];
-  for (const fd of fs.readdirSync('/proc/self/fd')) {
-    let target;
-    try {
-      target = fs.readlinkSync(`/proc/self/fd/${fd}`);
-    } catch {
-      continue; // the directory's own descriptor, closed by now
-    }
-    if (target === '/dev/ptmx' || target.startsWith('/dev/pts/')) out.push(`${fd} -> ${target}`);
-  }
-  return out;
-}
+/** This process's descriptors that are ptys (masters or slaves), `fd -> target`. */
+const ptyFds = () => registry.ptyDescriptors().map(({ fd, target }) => `${fd} -> ${target}`);
 
 /**
  * Runs a program to its exit. Resolves with everything it printed, the exit event, and

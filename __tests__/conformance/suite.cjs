@@ -17,6 +17,7 @@ const process = require('process');
 const { Buffer } = require('buffer');
 const { spawn: spawnProcess } = require('child_process');
 const pty = require('../..');
+const registry = require('../../lib/registry');
 const { test, skip, assert, guard, run, list } = require('./runner.cjs');
 const runtime = require('./runtime.cjs');
 const members = require('./members.cjs');
@@ -30,20 +31,8 @@ const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'pty-conformance-'));
 const procfs = fs.existsSync('/proc/self/fd');
 const withProcfs = (name, fn) => (procfs ? test(name, fn) : skip(name, `no /proc/self/fd on ${process.platform}`));
 
-/** The pty descriptors (masters and slaves) open in this process, from /proc/self/fd. */
-function ptyFds() {
-  const out = [];
-  for (const fd of fs.readdirSync('/proc/self/fd')) {
-    let target;
-    try {
-      target = fs.readlinkSync(`/proc/self/fd/${fd}`);
-    } catch {
-      continue; // the directory's own descriptor, closed by now
-    }
-    if (target === '/dev/ptmx' || target.startsWith('/dev/pts/')) out.push(`${fd} -> ${target}`);
-  }
-  return out;
-}
+/** The pty descriptors (masters and slaves) open in this process, `fd -> target`. */
+const ptyFds = () => registry.ptyDescriptors().map(({ fd, target }) => `${fd} -> ${target}`);
 
 /** Every descriptor open in this process, `fd -> target`. */
 function allFds() {
