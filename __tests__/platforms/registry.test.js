@@ -13,7 +13,7 @@ const os = require('os');
 const path = require('path');
 const { TARGETS } = require('../../lib/targets');
 const { stage } = require('../../scripts/stage-packages');
-const { macho } = require('./formats');
+const { macho } = require('../../scripts/lib/binary-formats');
 
 const root = path.join(__dirname, '..', '..');
 const version = require('../../package.json').version;
