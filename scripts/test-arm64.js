@@ -67,7 +67,7 @@ function stage(addonPath) {
     const from = path.join(ROOT, entry);
     if (fs.existsSync(from)) fs.cpSync(from, path.join(pkgDir, entry), { recursive: true });
   }
-  // binding.js (napi-rs's loader) looks for the platform's file beside itself first.
+  // lib/native.js looks for the platform's file in the package root first, as napi-rs's loader does.
   fs.copyFileSync(addonPath, path.join(pkgDir, `node-pty-rs.${SUFFIX}.node`));
   // The checks and the header reader they require, side by side as in scripts/lib/.
   for (const f of ['smoke-checks.js', 'binary-formats.js']) fs.copyFileSync(path.join(__dirname, 'lib', f), path.join(dir, f));
