@@ -92,6 +92,8 @@ test("one libc answer: the addon loaded is the one lib/platform.js chose, where 
 console.log(JSON.stringify({ suffix: p.findTarget(p.host()).suffix, loaded: Object.keys(require.cache).filter((f) => f.endsWith('.node')).map((f) => require('path').basename(f)) }))`;
   const here = JSON.parse(load(process.platform, process.arch, undefined, script).stdout);
   expect(here.loaded).toEqual([`node-pty-rs.${here.suffix}.node`]);
+  // The variable that hands binding.js the file is gone again: spawned programs inherit process.env.
+  expect(load(process.platform, process.arch, undefined, "require('./index.js'); console.log(process.env.NAPI_RS_NATIVE_LIBRARY_PATH)").stdout).toBe('undefined\n');
   // An ldd that names no libc (a wrapper script) in a Node that reports musl: lib/platform.js
   // asks the report and says musl; binding.js's isMusl() reads only ldd's text, says glibc and
   // would load this checkout's glibc build. The musl package is not installed here.

@@ -13,11 +13,13 @@ const ROOT = path.join(__dirname, '..');
 
 /** binding.js loading `file`; the variable is set only while binding.js runs (synchronously). */
 function requireThroughBinding(file) {
+  const before = process.env.NAPI_RS_NATIVE_LIBRARY_PATH; // unset, or empty (which napi ignores)
   process.env.NAPI_RS_NATIVE_LIBRARY_PATH = file;
   try {
     return require('../binding.js');
   } finally {
-    delete process.env.NAPI_RS_NATIVE_LIBRARY_PATH;
+    if (before === undefined) delete process.env.NAPI_RS_NATIVE_LIBRARY_PATH;
+    else process.env.NAPI_RS_NATIVE_LIBRARY_PATH = before;
   }
 }
 
