@@ -14,10 +14,9 @@ const TARGETS = [
 ];
 
 // The oldest macOS the darwin packages run on: 10.15 (Catalina), the oldest Node 18 (engines'
-// floor) supports, and posix_spawn_file_actions_addchdir_np's first release. Apple silicon
-// has no macOS older than 11.0, which rustc and zig then stamp into the arm64 binaries.
-// `npm run build:all` sets it as MACOSX_DEPLOYMENT_TARGET; `npm run test:platforms` reads
-// each Mach-O's minos against it.
-const MACOS_FLOOR = { x64: '10.15', arm64: '11.0' };
+// floor) supports, and posix_spawn_file_actions_addchdir_np's first release. `npm run
+// build:all` builds both archs for it (MACOSX_DEPLOYMENT_TARGET) and `npm run test:platforms`
+// fails when a Mach-O states a newer minimum (arm64 Macs start at 11.0, which is above it).
+const MACOS_FLOOR = '10.15';
 
 module.exports = { TARGETS, MACOS_FLOOR };

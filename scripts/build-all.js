@@ -91,9 +91,9 @@ function main() {
   addRustTargets(targets);
   // A shared machine: two jobs unless the caller says otherwise.
   env.CARGO_BUILD_JOBS = env.CARGO_BUILD_JOBS || '2';
-  // One value for both archs (one cargo invocation): arm64 has no macOS below 11.0, so rustc
-  // and zig raise it to 11.0 there; test:platforms checks what each binary says.
-  env.MACOSX_DEPLOYMENT_TARGET = MACOS_FLOOR.x64;
+  // One floor for both archs (and one cargo invocation); test:platforms checks what each
+  // binary states.
+  env.MACOSX_DEPLOYMENT_TARGET = MACOS_FLOOR;
   for (const t of targets) {
     if (t.libc === 'musl') {
       env[`CARGO_TARGET_${t.triple.toUpperCase().replace(/-/g, '_')}_RUSTFLAGS`] = '-C target-feature=-crt-static';

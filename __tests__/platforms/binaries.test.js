@@ -100,14 +100,14 @@ describe.each(TARGETS.map((t) => [t.suffix, t]))('%s', (suffix, t) => {
 
     // dyld refuses a binary whose minimum macOS is newer than the running one: a minos above
     // the floor lib/targets.js promises shuts out every Mac between the two.
-    test(`the addon and its spawn-helper load on macOS ${MACOS_FLOOR[t.arch]}: no minimum version above it`, () => {
+    test(`the addon and its spawn-helper load on macOS ${MACOS_FLOOR}: no minimum version above it`, () => {
       const stated = { addon: macho(fs.readFileSync(addon)).minos, helper: macho(fs.readFileSync(helper)).minos };
       const list = (minos) => minos.map((m) => `${m.version} (${m.command})`).join(', ') || 'none';
-      report.push(`${suffix}: minos addon ${list(stated.addon)}, spawn-helper ${list(stated.helper)}; floor ${MACOS_FLOOR[t.arch]}`);
+      report.push(`${suffix}: minos addon ${list(stated.addon)}, spawn-helper ${list(stated.helper)}; floor ${MACOS_FLOOR}`);
       for (const [what, minos] of Object.entries(stated)) {
         // Exactly one statement, so the one dyld reads is the one checked here.
         expect({ what, versions: minos.map((m) => m.version) }).toEqual({ what, versions: [expect.any(String)] });
-        expect({ what, minos: minos[0].version, aboveFloor: !notAbove(minos[0].version, MACOS_FLOOR[t.arch]) }).toEqual({ what, minos: minos[0].version, aboveFloor: false });
+        expect({ what, minos: minos[0].version, aboveFloor: !notAbove(minos[0].version, MACOS_FLOOR) }).toEqual({ what, minos: minos[0].version, aboveFloor: false });
       }
     });
   }
