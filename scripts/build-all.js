@@ -11,8 +11,8 @@
 //     looked up at run time (core/src/sys.rs).
 //   - musl cdylibs need `-C target-feature=-crt-static` (a crt-static target cannot make one).
 //   - darwin binaries are built for lib/targets.js's MACOS_FLOOR (MACOSX_DEPLOYMENT_TARGET,
-//     read by rustc and by cargo-zigbuild for zig's target): without it zig stamps its own
-//     default, the newest macOS it knows (minos 15.0), and dyld refuses them on older Macs.
+//     which rustc and the zig link honour: minos 10.15 in both archs' LC_BUILD_VERSION).
+//     Without it zig stamped minos 15.0, and dyld refuses a binary newer than the running macOS.
 // All targets go through ONE cargo invocation: proc-macros and build scripts are compiled once
 // and cargo keeps both cores busy across targets: 3 min 45 s for all six here, where one target
 // alone took about 65 s (so about 6.5 min one after another).
