@@ -3,22 +3,35 @@
 // The members node-pty-rs adds beyond node-pty: foreground, killSession, exited, explicit
 // resource management and async iteration (writableLength/onDrain: drain.test.js).
 
-const fs = require('fs');
+const { execFileSync } = require('child_process');
 const pty = require('..');
-const { delay, until, exitOf, outputOf } = require('./helpers');
+const { delay, until, exitOf, outputOf, processNameOf } = require('./helpers');
 
-/** Live (not zombie) processes of session `sid`, from /proc. */
+/**
+ * Live (not zombie) processes of session `sid`: pgrep -s, then ps's state (pgrep lists zombies
+ * too). procps and BSD (macOS) pgrep/ps both take these options.
+ */
 function sessionMembers(sid) {
-  return fs.readdirSync('/proc').filter((name) => {
-    if (!/^\d+$/.test(name)) return false;
-    try {
-      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
-      const [state, , , session] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return Number(session) === sid && state !== 'Z';
-    } catch {
-      return false; // gone
-    }
-  }).map(Number);
+  let pids;
+  try {
+    pids = execFileSync('pgrep', ['-s', String(sid)], { encoding: 'utf8' }).trim().split('\n');
+  } catch (err) {
+    if (err.status === 1) return []; // none
+    throw err;
+  }
+  let states;
+  try {
+    states = execFileSync('ps', ['-o', 'pid=,stat=', '-p', pids.join(',')], { encoding: 'utf8' });
+  } catch (err) {
+    if (err.status === 1) return []; // all gone meanwhile
+    throw err;
+  }
+  return states
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter(([, stat]) => stat && !stat.startsWith('Z'))
+    .map(([pid]) => Number(pid));
 }
 
 describe('foreground', () => {
@@ -36,7 +49,7 @@ describe('foreground', () => {
     const term = pty.spawn('/bin/sh', ['-i'], { cwd: '/', env: { PATH: process.env.PATH, PS1: '$ ' } });
     const exited = exitOf(term);
     await outputOf(term, '$ ');
-    expect(term.foreground).toEqual({ pid: term.pid, name: '/bin/sh', cwd: '/' });
+    expect(term.foreground).toEqual({ pid: term.pid, name: processNameOf(term.pid), cwd: '/' });
     term.write('cd /usr && sleep 30\r');
     // One read of the getter per look: the foreground can be unreadable for a moment while the
     // shell forks and execs its job (a second read in the same expression then saw undefined).

@@ -4,10 +4,27 @@ const fs = require('fs');
 const pty = require('..');
 const registry = require('../lib/registry');
 
+// Where this process's descriptors are listed: procfs on Linux; macOS has no /proc, and its
+// /dev/fd (fdesc) lists the calling process's open descriptors. Either listing counts the
+// descriptor it is read through, so counts compare equal across calls.
+const FD_DIR = process.platform === 'linux' ? '/proc/self/fd' : '/dev/fd';
+
 /** Descriptors open in this process. */
 function fdCount() {
-  return fs.readdirSync('/proc/self/fd').length;
+  return fs.readdirSync(FD_DIR).length;
 }
+
+/**
+ * The name node-pty's `process` reports for a running `pid`: argv[0] on Linux; on macOS the
+ * kernel's process name (ps's ucomm), which for /bin/sh is the shell it execs (bash, dash...).
+ */
+function processNameOf(pid) {
+  if (process.platform === 'linux') return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
+  return require('child_process').execFileSync('ps', ['-o', 'ucomm=', '-p', String(pid)], { encoding: 'utf8' }).trim();
+}
+
+/** A terminal's slave name on either kernel: /dev/pts/N (Linux devpts), /dev/ttysNNN (macOS). */
+const TTY_NAME = /^\/dev\/(pts\/\d+|ttys\d+)$/;
 
 /** This process's descriptors that are ptys (masters or slaves), `fd -> target`. */
 const ptyFds = () => registry.ptyDescriptors().map(({ fd, target }) => `${fd} -> ${target}`);
@@ -96,6 +113,21 @@ function endLeftovers() {
   return described;
 }
 
+/**
+ * `test` where the platform has what the test needs; elsewhere `test.skip`, with the reason in
+ * the title so that jest's listing says why. `platforms`: process.platform values.
+ */
+function testOn(platforms, reason) {
+  if (platforms.includes(process.platform)) return test;
+  return (title, ...rest) => test.skip(`${title} [skipped on ${process.platform}: ${reason}]`, ...rest);
+}
+
+/** `describe` likewise: the skipped block's title says why. */
+function describeOn(platforms, reason) {
+  if (platforms.includes(process.platform)) return describe;
+  return (title, ...rest) => describe.skip(`${title} [skipped on ${process.platform}: ${reason}]`, ...rest);
+}
+
 /** The error `fn` throws; fails the test when it throws nothing. */
 function thrown(fn) {
   try {
@@ -106,4 +138,4 @@ function thrown(fn) {
   throw new Error('expected a throw');
 }
 
-module.exports = { fdCount, ptyFds, run, sh, delay, until, exitOf, outputOf, finish, thrown, endLeftovers };
+module.exports = { FD_DIR, TTY_NAME, processNameOf, testOn, describeOn, fdCount, ptyFds, run, sh, delay, until, exitOf, outputOf, finish, thrown, endLeftovers };

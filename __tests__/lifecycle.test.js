@@ -10,7 +10,11 @@ const path = require('path');
 const pty = require('..');
 const { fdCount, ptyFds, sh, until, exitOf } = require('./helpers');
 
-const threadCount = () => fs.readdirSync('/proc/self/task').length;
+/** This process's threads: procfs on Linux; on macOS ps -M, one line per thread after a header. */
+const threadCount = () =>
+  process.platform === 'linux'
+    ? fs.readdirSync('/proc/self/task').length
+    : execFileSync('ps', ['-M', '-p', String(process.pid)], { encoding: 'utf8' }).trim().split('\n').length - 1;
 const fixture = (name) => path.join(__dirname, 'fixtures', name);
 
 /** Processes whose command line contains `marker` (children a test started). */

@@ -30,12 +30,23 @@ test("sh -c 'sleep 30 & echo hi': hi arrives, then the exit follows promptly", a
   term.destroy(); // the pty's hangup takes the background sleep with it
 });
 
-test('a grandchild that survives the hangup keeps the pty open: the exit comes anyway, its output after', async () => {
-  // Ignoring SIGHUP lets the background job outlive the shell (the session leader) with the
-  // terminal still open, so the master never reports EIO while it runs. It prints only once the
-  // test has seen the exit (a file appears), so "after" does not rest on a delay.
+// What becomes of a background job's output after the session leader exits is the kernel's
+// choice, and the two differ:
+// - Linux keeps the tty open for the job: its later output arrives, after the exit.
+// - XNU revokes it: proc_exit() (bsd/kern/kern_exit.c, xnu-11417.101.15), for a session leader
+//   with a controlling tty, sends SIGHUP to the foreground group, waits for the output to drain
+//   (ttywait) and then VNOP_REVOKE(ttyvp, REVOKEALL): every descriptor of the tty, the job's
+//   included, is dead from then on, so its later writes fail and nothing more arrives.
+const jobOutputAfterExit = process.platform === 'darwin' ? 'revoked' : 'delivered';
+
+test(`a background job that survives the hangup writes after the exit: its output ${jobOutputAfterExit === 'delivered' ? 'arrives after the exit (Linux)' : 'never arrives, the tty is revoked (macOS)'}`, async () => {
+  // Ignoring SIGHUP lets the background job outlive the shell (the session leader). It writes
+  // only once the test has seen the exit (a file appears), so "after" does not rest on a delay,
+  // and then records its write's status in a second file, the event this test waits for.
   const flag = path.join(os.tmpdir(), `npr-ordering-${process.pid}-${Date.now()}`);
-  const term = pty.spawn('/bin/sh', ['-c', 'trap "" HUP; (while [ ! -e "$0" ]; do sleep 0.05; done; echo later) & echo now', flag], {});
+  const done = `${flag}.status`;
+  const script = 'trap "" HUP; (while [ ! -e "$0" ]; do sleep 0.05; done; echo later; echo $? > "$0.status") & echo now';
+  const term = pty.spawn('/bin/sh', ['-c', script, flag], {});
   const seen = [];
   term.onData((d) => seen.push(d));
   term.onExit(() => {
@@ -43,8 +54,15 @@ test('a grandchild that survives the hangup keeps the pty open: the exit comes a
     fs.writeFileSync(flag, '');
   });
   try {
-    await until(() => seen.join('').includes('later'), 10000, 'the late output');
-    expect(seen.join('')).toBe('now\r\n<exit>later\r\n');
+    await until(() => fs.existsSync(done) && fs.readFileSync(done, 'utf8').endsWith('\n'), 10000, "the job's write");
+    const status = fs.readFileSync(done, 'utf8').trim();
+    if (jobOutputAfterExit === 'delivered') {
+      await until(() => seen.join('').includes('later'), 10000, 'the late output');
+      expect({ output: seen.join(''), status }).toEqual({ output: 'now\r\n<exit>later\r\n', status: '0' });
+    } else {
+      // The write failed on the revoked tty (EIO); what the master delivered ended at the exit.
+      expect({ output: seen.join(''), statusIsFailure: status !== '0' }).toEqual({ output: 'now\r\n<exit>', statusIsFailure: true });
+    }
   } finally {
     term.destroy();
     try {
@@ -53,6 +71,7 @@ test('a grandchild that survives the hangup keeps the pty open: the exit comes a
       // already gone
     }
     fs.rmSync(flag, { force: true });
+    fs.rmSync(done, { force: true });
   }
 });
 

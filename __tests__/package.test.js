@@ -55,7 +55,9 @@ test('the root tarball holds the loader and the typings, no native binary and no
 
 test("this machine's package holds its binary, and the install took it", () => {
   const files = list(platformTarball);
-  expect(files.filter((f) => f.endsWith('.node'))).toEqual([expect.stringMatching(/^package\/node-pty-rs\.linux-(x64|arm64)-(gnu|musl)\.node$/)]);
+  expect(files.filter((f) => f.endsWith('.node'))).toEqual([expect.stringMatching(/^package\/node-pty-rs\.(linux-(x64|arm64)-(gnu|musl)|darwin-(x64|arm64))\.node$/)]);
+  // macOS starts every terminal through the package's own helper.
+  expect(files.filter((f) => f.endsWith('spawn-helper'))).toEqual(process.platform === 'darwin' ? ['package/spawn-helper'] : []);
   const installed = fs.readdirSync(path.join(dir, 'node_modules')).filter((n) => n.startsWith('node-pty-rs-'));
   expect(installed).toHaveLength(1);
 });

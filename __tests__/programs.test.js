@@ -175,13 +175,14 @@ describe('shells', () => {
     expect(s.output).not.toContain('no job control in this shell');
   });
 
-  const hasZsh = fs.existsSync('/usr/bin/zsh');
-  (hasZsh ? test : test.skip)(
-    hasZsh
+  // Debian's zsh is /usr/bin/zsh; macOS ships it as /bin/zsh.
+  const zsh = ['/usr/bin/zsh', '/bin/zsh'].find((f) => fs.existsSync(f));
+  (zsh ? test : test.skip)(
+    zsh
       ? 'zsh -f runs a typed command and exits 0 on exit'
-      : 'zsh -f runs a typed command and exits 0 on exit (skipped: /usr/bin/zsh is not installed)',
+      : 'zsh -f runs a typed command and exits 0 on exit (skipped: zsh is not installed)',
     async () => {
-      const s = openScreen('/usr/bin/zsh', ['-f'], { env: cleanEnv({ PS1: 'ZPROMPT%% ' }) });
+      const s = openScreen(zsh, ['-f'], { env: cleanEnv({ PS1: 'ZPROMPT%% ' }) });
       await s.waitScreen(/^ZPROMPT%$/m);
       // The echo of the typed line shows the expression, only the command's output shows 42.
       s.term.write('echo "zsh says $((6 * 7))"\r');

@@ -65,7 +65,7 @@ test('the linter and the label filter can fail: an undeclared label and a bad ex
     '    steps:',
     '      - run: echo ${{ github.no_such_property }}',
     '  b:',
-    '    runs-on: macos-14',
+    '    runs-on: macos-15',
     '    needs: [nowhere]',
     '    steps:',
     '      - run: echo ok',
@@ -75,16 +75,19 @@ test('the linter and the label filter can fail: an undeclared label and a bad ex
   expect(found.find((f) => f.kind === 'runner-label').message).toMatch(/^label "ubuntu-99\.04" is unknown/);
 });
 
-test('CI runs jest on ubuntu x64 and arm64, macOS 13 (x64) and 14 (arm64) and Alpine, under every Node engines admits', () => {
+test('CI runs jest on ubuntu x64 and arm64, macOS 15 on Intel and on Apple silicon and Alpine, under every Node engines admits', () => {
   const ci = read('ci.yml');
   const hosts = [...ci.matchAll(/^\s+host: (\S+)$/gm)].map((m) => m[1]);
-  expect(hosts).toEqual(['ubuntu-latest', 'ubuntu-24.04-arm', 'macos-13', 'macos-14']);
+  // Labels that exist today: macos-13 was retired on 2025-12-04 (actions/runner-images#13046).
+  expect(hosts).toEqual(['ubuntu-latest', 'ubuntu-24.04-arm', 'macos-15-intel', 'macos-15']);
   expect(ci).toMatch(/^\s+image: node:\$\{\{ matrix\.node \}\}-alpine$/m);
   const nodeLists = [...ci.matchAll(/^\s+node: (\[.*\])$/gm)].map((m) => JSON.parse(m[1].replace(/'/g, '"')).map(Number));
   expect(nodeLists).toEqual([VERSIONS, VERSIONS]); // the platform matrix and Alpine's
   expect(require('../package.json').engines.node).toBe(`>=${VERSIONS[0]}`);
   expect(ci).toMatch(/run: npm run build:all$/m);
   expect(ci.match(/run: npx jest --runInBand --verbose$/gm)).toHaveLength(2);
+  // The Mac suite runs once more where skipping it is an error, so a green run means it ran.
+  expect(ci).toMatch(/NODE_PTY_RS_REQUIRE_MACOS: '1'\n\s+run: npx jest --runInBand --verbose __tests__\/macos\.test\.js$/m);
 });
 
 test('release publishes the six platform packages, then the root, with provenance, after CI passed', () => {

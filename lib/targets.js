@@ -13,4 +13,11 @@ const TARGETS = [
   { suffix: 'darwin-arm64', triple: 'aarch64-apple-darwin', platform: 'darwin', arch: 'arm64', libc: null },
 ];
 
-module.exports = { TARGETS };
+// The oldest macOS the darwin packages run on: 10.15 (Catalina), the oldest Node 18 (engines'
+// floor) supports, and posix_spawn_file_actions_addchdir_np's first release. `npm run
+// build:all` builds both archs for it (MACOSX_DEPLOYMENT_TARGET) and `npm run test:platforms`
+// fails when a Mach-O states a newer minimum. The arm64 binaries state 10.15 too: below the
+// first macOS for Apple silicon (11.0), so no limit there.
+const MACOS_FLOOR = '10.15';
+
+module.exports = { TARGETS, MACOS_FLOOR };

@@ -10,6 +10,9 @@
 //     binaries then load on any glibc >= 2.17 (CentOS 7, Debian 8 and later). Newer calls are
 //     looked up at run time (core/src/sys.rs).
 //   - musl cdylibs need `-C target-feature=-crt-static` (a crt-static target cannot make one).
+//   - darwin binaries are built for lib/targets.js's MACOS_FLOOR (MACOSX_DEPLOYMENT_TARGET,
+//     which rustc and the zig link honour: minos 10.15 in both archs' LC_BUILD_VERSION).
+//     Without it zig stamped minos 15.0, and dyld refuses a binary newer than the running macOS.
 // All targets go through ONE cargo invocation: proc-macros and build scripts are compiled once
 // and cargo keeps both cores busy across targets: 3 min 45 s for all six here, where one target
 // alone took about 65 s (so about 6.5 min one after another).
@@ -17,7 +20,7 @@
 const { execFileSync, spawnSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
-const { TARGETS } = require('../lib/targets');
+const { TARGETS, MACOS_FLOOR } = require('../lib/targets');
 
 const root = path.join(__dirname, '..');
 const tools = path.join(root, 'target', 'build-tools', 'py');
@@ -88,6 +91,9 @@ function main() {
   addRustTargets(targets);
   // A shared machine: two jobs unless the caller says otherwise.
   env.CARGO_BUILD_JOBS = env.CARGO_BUILD_JOBS || '2';
+  // One floor for both archs (and one cargo invocation); test:platforms checks what each
+  // binary states.
+  env.MACOSX_DEPLOYMENT_TARGET = MACOS_FLOOR;
   for (const t of targets) {
     if (t.libc === 'musl') {
       env[`CARGO_TARGET_${t.triple.toUpperCase().replace(/-/g, '_')}_RUSTFLAGS`] = '-C target-feature=-crt-static';
@@ -113,10 +119,12 @@ function main() {
     const lib = path.join(out, x.platform === 'darwin' ? 'libnode_pty_rs.dylib' : 'libnode_pty_rs.so');
     const dir = path.join(root, 'npm', x.suffix);
     const dest = path.join(dir, `node-pty-rs.${x.suffix}.node`);
+    fs.rmSync(dest, { force: true }); // a new file, as for the helper below
     fs.copyFileSync(lib, dest);
     console.log(`  ${path.relative(root, dest)} (${fs.statSync(dest).size} bytes)`);
     if (x.platform === 'darwin') {
       const helper = path.join(dir, 'spawn-helper');
+      fs.rmSync(helper, { force: true }); // a new file: see scripts/build-helper.js
       fs.copyFileSync(path.join(out, 'spawn-helper'), helper);
       fs.chmodSync(helper, 0o755);
       console.log(`  ${path.relative(root, helper)} (${fs.statSync(helper).size} bytes, mode 0755)`);

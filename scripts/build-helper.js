@@ -9,5 +9,8 @@ const path = require('path');
 const root = path.join(__dirname, '..');
 execFileSync('cargo', ['build', '--release', '--quiet', '-p', 'node-pty-rs-core', '--bin', 'spawn-helper'], { cwd: root, stdio: 'inherit' });
 const target = path.join(root, 'spawn-helper');
+// A new file, never the old one rewritten: macOS caches a Mach-O's code signature per vnode,
+// and an arm64 binary whose pages no longer match it is killed (SIGKILL) at its next exec.
+fs.rmSync(target, { force: true });
 fs.copyFileSync(path.join(root, 'target', 'release', 'spawn-helper'), target);
 fs.chmodSync(target, 0o755);

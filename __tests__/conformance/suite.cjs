@@ -31,6 +31,9 @@ const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'pty-conformance-'));
 const procfs = fs.existsSync('/proc/self/fd');
 const withProcfs = (name, fn) => (procfs ? test(name, fn) : skip(name, `no /proc/self/fd on ${process.platform}`));
 
+/** A slave's name: /dev/pts/N (Linux devpts) or /dev/ttysNNN (macOS). */
+const TTY_NAME = /^\/dev\/(pts\/\d+|ttys\d+)$/;
+
 /** The pty descriptors (masters and slaves) open in this process, `fd -> target`. */
 const ptyFds = () => registry.ptyDescriptors().map(({ fd, target }) => `${fd} -> ${target}`);
 
@@ -125,7 +128,7 @@ async function until(predicate, what, ms = 10000) {
 test('spawn: pid, process, size, ptsName; output and exit code 0', async () => {
   const r = await collect('/bin/sh', ['-c', 'echo hello'], { cols: 90, rows: 30 }, (term) => {
     assert.ok(Number.isInteger(term.pid) && term.pid > 0, `pid ${term.pid}`);
-    assert.ok(/^\/dev\/pts\/\d+$/.test(term.ptsName), `ptsName ${term.ptsName}`);
+    assert.ok(TTY_NAME.test(term.ptsName), `ptsName ${term.ptsName}`);
     assert.deepEqual([term.cols, term.rows], [90, 30]);
     assert.equal(typeof term.process, 'string');
   });
@@ -418,7 +421,7 @@ withProcfs('open(): a pair without a process, both ways through the line discipl
   const pair = pty.open({ cols: 90, rows: 20 });
   assert.equal(pair.pid, null);
   assert.deepEqual([pair.cols, pair.rows], [90, 20]);
-  assert.ok(/^\/dev\/pts\/\d+$/.test(pair.ptsName), `ptsName ${pair.ptsName}`);
+  assert.ok(TTY_NAME.test(pair.ptsName), `ptsName ${pair.ptsName}`);
   let onMaster = '';
   let onSlave = '';
   pair.master.on('data', (d) => (onMaster += d));

@@ -10,7 +10,7 @@
 const { execFileSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
-const { TARGETS } = require('../../lib/targets');
+const { TARGETS, MACOS_FLOOR } = require('../../lib/targets');
 
 const root = path.join(__dirname, '..', '..');
 const GLIBC_FLOOR = [2, 17];
@@ -26,6 +26,13 @@ const glibcVersions = (file) =>
 const atMost = (version, [major, minor]) => {
   const [a, b] = version.split('.').map(Number);
   return a < major || (a === major && b <= minor);
+};
+
+/** Whether dotted version `a` is no newer than `b` ('10.15' vs '10.15.0'). */
+const notAbove = (a, b) => {
+  const [x, y] = [a, b].map((v) => v.split('.').map(Number));
+  for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] || 0) !== (y[i] || 0)) return (x[i] || 0) < (y[i] || 0);
+  return true;
 };
 
 const cpuOf = { x64: 'x86-64', arm64: 'aarch64' };
@@ -89,6 +96,19 @@ describe.each(TARGETS.map((t) => [t.suffix, t]))('%s', (suffix, t) => {
       expect(h).toMatchObject({ cpu, type: 'executable', ...(signed && { signed }) });
       const sig = h.signed ? 'signed' : 'unsigned';
       report.push(`${suffix}: Mach-O 64 ${cpu} dylib (${sig}), spawn-helper Mach-O 64 ${cpu} executable, mode 0755 (${sig})`);
+    });
+
+    // dyld refuses a binary whose minimum macOS is newer than the running one: a minos above
+    // the floor lib/targets.js promises shuts out every Mac between the two.
+    test(`the addon and its spawn-helper load on macOS ${MACOS_FLOOR}: no minimum version above it`, () => {
+      const stated = { addon: macho(fs.readFileSync(addon)).minos, helper: macho(fs.readFileSync(helper)).minos };
+      const list = (minos) => minos.map((m) => `${m.version} (${m.command})`).join(', ') || 'none';
+      report.push(`${suffix}: minos addon ${list(stated.addon)}, spawn-helper ${list(stated.helper)}; floor ${MACOS_FLOOR}`);
+      for (const [what, minos] of Object.entries(stated)) {
+        // Exactly one statement, so the one dyld reads is the one checked here.
+        expect({ what, versions: minos.map((m) => m.version) }).toEqual({ what, versions: [expect.any(String)] });
+        expect({ what, minos: minos[0].version, aboveFloor: !notAbove(minos[0].version, MACOS_FLOOR) }).toEqual({ what, minos: minos[0].version, aboveFloor: false });
+      }
     });
   }
 });

@@ -264,7 +264,12 @@ mod tests {
     assert!(is_cloexec(pair.slave.as_fd()));
     let fl = OFlag::from_bits_truncate(fcntl(&pair.master, FcntlArg::F_GETFL).unwrap());
     assert!(fl.contains(OFlag::O_NONBLOCK));
-    assert!(pair.pts_name.starts_with("/dev/pts/"), "{}", pair.pts_name);
+    // Linux devpts /dev/pts/N; macOS /dev/ttysNNN.
+    assert!(
+      pair.pts_name.starts_with("/dev/pts/") || pair.pts_name.starts_with("/dev/ttys"),
+      "{}",
+      pair.pts_name
+    );
     assert_ne!(pair.master.as_raw_fd(), pair.slave.as_raw_fd());
   }
 
@@ -291,15 +296,27 @@ mod tests {
   #[test]
   fn the_pool_is_read_without_keeping_a_descriptor() {
     let _g = serial();
-    let count = || std::fs::read_dir("/proc/self/fd").unwrap().count();
+    // This process's descriptors: procfs on Linux, /dev/fd (fdesc) on macOS.
+    let dir = if cfg!(target_os = "linux") {
+      "/proc/self/fd"
+    } else {
+      "/dev/fd"
+    };
+    let count = || std::fs::read_dir(dir).unwrap().count();
     let before = count();
     let pool = pool().unwrap();
     assert_eq!(count(), before);
-    let max: u32 = std::fs::read_to_string("/proc/sys/kernel/pty/max")
-      .unwrap()
-      .trim()
-      .parse()
-      .unwrap();
+    // The system's limit as its own tools report it.
+    let max = if cfg!(target_os = "linux") {
+      std::fs::read_to_string("/proc/sys/kernel/pty/max").unwrap()
+    } else {
+      let out = std::process::Command::new("sysctl")
+        .args(["-n", "kern.tty.ptmx_max"])
+        .output()
+        .unwrap();
+      String::from_utf8(out.stdout).unwrap()
+    };
+    let max: u32 = max.trim().parse().unwrap();
     assert!(pool.max <= max && pool.in_use <= pool.max, "{pool:?}");
   }
 

@@ -15,7 +15,8 @@ fn resolves_in_the_child_path_not_the_hosts() {
 #[test]
 fn paths_with_a_slash_are_not_searched_but_checked() {
   let _g = serial();
-  let p = resolve_program("./true", &[], Path::new("/bin")).unwrap();
+  // /usr/bin/true: macOS has no /bin/true.
+  let p = resolve_program("./true", &[], Path::new("/usr/bin")).unwrap();
   assert_eq!(p, PathBuf::from("./true"));
   let missing = resolve_program("./nope", &[], Path::new("/")).unwrap_err();
   assert_eq!((missing.errno, missing.syscall), (Errno::ENOENT, "execve"));
@@ -40,7 +41,7 @@ fn bad_cwd_is_reported_as_chdir_with_its_path() {
   let _g = serial();
   let cmd = SpawnOptions {
     cwd: "/nonexistent/dir".into(),
-    ..SpawnOptions::new("/bin/true", &[])
+    ..SpawnOptions::new("/usr/bin/true", &[])
   };
   let err = spawn(&cmd).unwrap_err();
   assert_eq!((err.errno, err.syscall), (Errno::ENOENT, "chdir"));
@@ -211,6 +212,6 @@ fn the_fork_path_resets_signals_and_restores_the_hosts_mask() {
 #[test]
 fn nul_in_an_argument_is_einval() {
   let _g = serial();
-  let cmd = SpawnOptions::new("/bin/true", &["a\0b"]);
+  let cmd = SpawnOptions::new("/usr/bin/true", &["a\0b"]);
   assert_eq!(spawn(&cmd).unwrap_err().errno, Errno::EINVAL);
 }
