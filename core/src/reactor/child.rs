@@ -45,6 +45,11 @@ impl Child {
     self.pid
   }
 
+  /// The pid while the child has not been reaped (afterwards it may name a stranger).
+  pub(super) fn unreaped_pid(&self) -> Option<Pid> {
+    (!self.state().reaped).then_some(self.pid)
+  }
+
   fn state(&self) -> MutexGuard<'_, State> {
     self.state.lock().unwrap_or_else(|e| e.into_inner())
   }

@@ -216,7 +216,10 @@ impl Terminal {
 
   /// The leader of the terminal's foreground process group, while the master is open.
   pub fn foreground(&self) -> Option<process::Foreground> {
-    self.with_master(process::foreground).flatten()
+    let leader = self.child.as_ref().and_then(Child::unreaped_pid);
+    self
+      .with_master(|fd| process::foreground(fd, leader))
+      .flatten()
   }
 
   /// Signals every process in the child's session (its process group and background jobs;
