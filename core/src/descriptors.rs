@@ -59,11 +59,16 @@ pub fn is_pty(path: &str) -> bool {
 #[cfg(test)]
 mod tests {
   use super::*;
-  use std::os::fd::AsRawFd;
 
   #[test]
   fn pty_paths_of_both_systems_are_recognised_and_nothing_else() {
-    for path in ["/dev/ptmx", "/dev/pts/0", "/dev/pts/417", "/dev/ttys000", "/dev/ttys1023"] {
+    for path in [
+      "/dev/ptmx",
+      "/dev/pts/0",
+      "/dev/pts/417",
+      "/dev/ttys000",
+      "/dev/ttys1023",
+    ] {
       assert!(is_pty(path), "{path}");
     }
     for path in [
@@ -85,6 +90,7 @@ mod tests {
   #[cfg(target_os = "linux")]
   #[test]
   fn a_pty_opened_here_is_listed_with_its_paths_and_gone_once_closed() {
+    use std::os::fd::AsRawFd;
     // It opens descriptors: not while another test counts them.
     let _g = crate::test_support::serial();
     let pair = crate::pty::open(crate::pty::Size::new(80, 24), true).unwrap();
@@ -105,6 +111,9 @@ mod tests {
     }));
     drop(pair);
     let after = ptys();
-    assert!(after.iter().all(|d| d.fd != master && d.fd != slave), "{after:?}");
+    assert!(
+      after.iter().all(|d| d.fd != master && d.fd != slave),
+      "{after:?}"
+    );
   }
 }

@@ -43,9 +43,7 @@ pub fn reportable(pid: i32, name: &str) -> bool {
 /// `None`.
 pub fn foreground(master: BorrowedFd<'_>, leader: Option<Pid>) -> Option<Foreground> {
   let group = nix::unistd::tcgetpgrp(master).ok();
-  let pid = group
-    .filter(|p| p.as_raw() > 0 && exists(*p))
-    .or(leader)?;
+  let pid = group.filter(|p| p.as_raw() > 0 && exists(*p)).or(leader)?;
   let name = name(pid)?;
   if !reportable(pid.as_raw(), &name) {
     return None;
@@ -122,7 +120,11 @@ fn cwd(pid: Pid) -> Option<Cwd> {
 #[cfg(target_os = "macos")]
 fn cwd(pid: Pid) -> Option<Cwd> {
   let (path, deleted) = crate::sys::process_cwd(pid)?;
-  Some(if deleted { Cwd::Deleted } else { Cwd::Path(path) })
+  Some(if deleted {
+    Cwd::Deleted
+  } else {
+    Cwd::Path(path)
+  })
 }
 
 /// The session a process belongs to; `None` when it is gone.
@@ -209,13 +211,18 @@ mod tests {
     assert!(!reportable(0, "kernel_task"));
     assert!(!reportable(1234, "kernel_task"));
     assert!(!reportable(1234, "spawn-helper"));
-    assert!(!reportable(1234, "/opt/app/node_modules/node-pty-rs/spawn-helper"));
+    assert!(!reportable(
+      1234,
+      "/opt/app/node_modules/node-pty-rs/spawn-helper"
+    ));
     assert!(!reportable(1234, ""));
     assert!(reportable(1234, "spawn-helper-not"));
   }
 
   /// A zombie's cmdline reads as empty: its name comes from comm, not `None`.
   #[test]
+  // The child is reaped with waitpid below, which clippy cannot see.
+  #[allow(clippy::zombie_processes)]
   fn a_zombie_is_named_by_its_comm() {
     let _g = crate::test_support::serial();
     let child = std::process::Command::new("/bin/true").spawn().unwrap();

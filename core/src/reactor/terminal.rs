@@ -103,7 +103,7 @@ impl Terminal {
     Ok([master, slave])
   }
 
-  fn attach(
+  pub(super) fn attach(
     master: OwnedFd,
     pts_name: String,
     child: Option<Child>,
@@ -209,9 +209,16 @@ impl Terminal {
       .unwrap_or(Ok(()))
   }
 
-  /// Signals the child until it has been reaped, also after `destroy`.
+  /// Signals the child until it has been reaped, also after `destroy`. The reactor hears of
+  /// it: a paused terminal's child must be able to finish exiting (see `Entry::holding`).
   pub fn kill(&self, signal: i32) -> Result<()> {
-    self.child.as_ref().map_or(Ok(()), |c| c.signal(signal))
+    let Some(child) = &self.child else {
+      return Ok(());
+    };
+    if child.signal(signal)? && signal != 0 {
+      self.reactor.send(Msg::Signalled(self.id));
+    }
+    Ok(())
   }
 
   /// The leader of the terminal's foreground process group, while the master is open.
@@ -290,7 +297,7 @@ impl Terminal {
 
 impl Reactor {
   /// Starts the reactor if needed, reserves a terminal id and builds the sink for it.
-  fn prepare<E>(
+  pub(super) fn prepare<E>(
     sink: impl FnOnce(Arc<InFlight>) -> std::result::Result<Sink, E>,
   ) -> std::result::Result<(Arc<InFlight>, Sink), StartError<E>> {
     let reactor = Reactor::get()?;

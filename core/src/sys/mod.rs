@@ -301,7 +301,15 @@ pub fn open_descriptors() -> Vec<(std::os::fd::RawFd, String)> {
     let bytes = (room * entry) as c_int;
     // SAFETY: `list` has capacity for `bytes` bytes; the call writes at most that many, whole
     // `proc_fdinfo` records, and returns how many bytes it wrote.
-    let n = unsafe { libc::proc_pidinfo(pid, libc::PROC_PIDLISTFDS, 0, list.as_mut_ptr().cast(), bytes) };
+    let n = unsafe {
+      libc::proc_pidinfo(
+        pid,
+        libc::PROC_PIDLISTFDS,
+        0,
+        list.as_mut_ptr().cast(),
+        bytes,
+      )
+    };
     if n <= 0 {
       return Vec::new();
     }
