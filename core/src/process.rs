@@ -42,9 +42,14 @@ pub fn reportable(pid: i32, name: &str) -> bool {
 /// foreground group at all, `tcgetpgrp` 0), so that a live program's terminal does not report
 /// `None`.
 pub fn foreground(master: BorrowedFd<'_>, leader: Option<Pid>) -> Option<Foreground> {
-  let group = nix::unistd::tcgetpgrp(master).ok();
-  let pid = group.filter(|p| p.as_raw() > 0 && exists(*p)).or(leader)?;
-  let name = name(pid)?;
+  let group = nix::unistd::tcgetpgrp(master)
+    .ok()
+    .filter(|p| p.as_raw() > 0);
+  // The group's leader may also vanish between the two reads: then it is the program's turn.
+  let (pid, name) = [group, leader]
+    .into_iter()
+    .flatten()
+    .find_map(|pid| Some((pid, name(pid)?)))?;
   if !reportable(pid.as_raw(), &name) {
     return None;
   }
@@ -59,17 +64,6 @@ pub fn foreground(master: BorrowedFd<'_>, leader: Option<Pid>) -> Option<Foregro
     cwd,
     cwd_deleted,
   })
-}
-
-/// Whether a process `pid` exists (a zombie too: it still has a name).
-#[cfg(target_os = "linux")]
-fn exists(pid: Pid) -> bool {
-  std::path::Path::new(&format!("/proc/{pid}")).exists()
-}
-
-#[cfg(target_os = "macos")]
-fn exists(pid: Pid) -> bool {
-  crate::sys::process_name(pid).is_some()
 }
 
 /// argv[0], as node-pty reports `process`; the kernel's name for the process (comm) when

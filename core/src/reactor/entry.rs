@@ -129,11 +129,17 @@ impl Entry {
     let _ = self.term.kill(nix::sys::signal::Signal::SIGHUP as i32);
     self.term.close();
     self.master_armed = None;
-    self.slave = None;
+    self.close_slave();
     self.eof = true;
     // destroy() discards the output nobody read, this too.
     self.held = Vec::new();
     self.releasing = handed_off;
+  }
+
+  fn close_slave(&mut self) {
+    if self.slave.take().is_some() {
+      self.term.slave_closed();
+    }
   }
 
   /// The release thread dropped the master: the pty is gone.
@@ -276,7 +282,7 @@ impl Entry {
     // read, the kept slave copy can close without discarding anything, and the master then
     // reports end of file as on Linux.
     if self.status.is_some() && self.slave.is_some() && self.read(buf) {
-      self.slave = None;
+      self.close_slave();
     }
 
     // A signalled child not reaped yet, on a terminal nobody reads: read ahead for it.

@@ -551,3 +551,31 @@ fn destroy_of_a_paused_killed_terminal_reports_the_exit_without_the_output() {
   assert_eq!(out, b"", "output after destroy()");
   assert_eq!(status.signal, libc::SIGKILL);
 }
+
+/// The kept slave copy is the terminal's (the leak check counts it as held): its number is
+/// reported while it is open, is the slave in the process's pty listing, and is forgotten by
+/// the time the exit is reported, when it is closed.
+#[test]
+fn the_kept_slave_is_reported_as_the_terminals_until_it_is_closed() {
+  let _g = serial();
+  let (term, rx) = start(&keeping_slave("read x; printf bye"));
+  let slave = term.kept_slave_fd().expect("a kept slave");
+  let listed = crate::descriptors::ptys();
+  assert!(
+    listed.contains(&crate::descriptors::Descriptor {
+      fd: slave,
+      path: term.pts_name().to_string()
+    }),
+    "{listed:?}"
+  );
+  term.write(b"go\n".to_vec());
+  let (out, _) = collect(&term, &rx);
+  assert_eq!(out, b"go\r\nbye");
+  assert_eq!(term.kept_slave_fd(), None);
+  assert!(crate::descriptors::ptys().iter().all(|d| d.fd != slave));
+
+  // Without a kept slave there is none to report.
+  let (term, rx) = start(&sh("exit 0"));
+  assert_eq!(term.kept_slave_fd(), None);
+  collect(&term, &rx);
+}
