@@ -18,6 +18,11 @@ export declare class NativePty {
   get fd(): number
   /** The child's pidfd number until the child is reaped, else -1. */
   get pidfd(): number
+  /**
+   * The parent's slave copy while the core keeps it open (macOS, until the program is reaped
+   * and its output read), else -1.
+   */
+  get slaveFd(): number
   /** Bytes accepted by `write` that the pty has not taken yet. */
   get writableLength(): number
   /** Queues bytes for the child; never blocks. */
@@ -38,6 +43,13 @@ export declare class NativePty {
   destroy(): void
 }
 
+/** One pty descriptor open in this process. */
+export interface DescriptorInfo {
+  fd: number
+  /** What it refers to: `/dev/ptmx`, `/dev/pts/N` (Linux) or `/dev/ttysNNN` (macOS). */
+  target: string
+}
+
 /** The exit of a terminal's child, in node-pty's shape. */
 export interface ExitInfo {
   exitCode: number
@@ -48,7 +60,10 @@ export interface ExitInfo {
 export interface ForegroundInfo {
   pid: number
   name: string
+  /** Absent where the system does not tell, and when the directory has been deleted. */
   cwd?: string
+  /** The working directory has been deleted. */
+  cwdDeleted: boolean
 }
 
 /**
@@ -56,6 +71,12 @@ export interface ForegroundInfo {
  * reactor like a terminal; each one's "exit" is its end of file.
  */
 export declare function open(cols: number, rows: number, utf8: boolean, onMaster: (arg: Buffer | null | ExitInfo) => void, onSlave: (arg: Buffer | null | ExitInfo) => void): Array<NativePty>
+
+/**
+ * The pty descriptors open in this process, whoever opened them (Linux: /proc/self/fd; macOS:
+ * proc_pidinfo and F_GETPATH).
+ */
+export declare function ptyDescriptors(): Array<DescriptorInfo>
 
 /** The system's pty pool, where the platform tells. */
 export declare function ptyPool(): PtyPoolInfo | null
@@ -72,6 +93,11 @@ export interface ReactorInfo {
   started: boolean
   /** Terminals it still tracks, including destroyed ones whose program has not exited yet. */
   tracked: number
+  /**
+   * Terminals since load whose exit was watched by polling waitpid (every 50 ms) instead of
+   * a kernel notification (pidfd, kqueue).
+   */
+  exitPolled: number
 }
 
 export declare function reactorStats(): ReactorInfo

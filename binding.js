@@ -837,6 +837,7 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.NativePty = nativeBinding.NativePty
 module.exports.open = nativeBinding.open
+module.exports.ptyDescriptors = nativeBinding.ptyDescriptors
 module.exports.ptyPool = nativeBinding.ptyPool
 module.exports.reactorStats = nativeBinding.reactorStats
 module.exports.spawn = nativeBinding.spawn

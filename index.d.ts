@@ -217,10 +217,23 @@ export interface IPty {
    */
   kill(signal?: string): void;
 
-  /** Pauses the pty for customizable flow control. */
+  /**
+   * Pauses the pty for customizable flow control: no data (and no exit) is delivered until
+   * `resume()`, and the program blocks once the kernel's buffer is full.
+   *
+   * (node-pty-rs) A paused terminal's program can always finish exiting: after `kill()` (any
+   * signal) it is read ahead, up to 1 MiB, so that it can exit even where the kernel waits for
+   * its output to be read first (macOS keeps an exiting session leader until then); it is
+   * reaped while the terminal stays paused (`process.kill(pid, 0)` then throws ESRCH), and
+   * `resume()` delivers every byte it wrote, in order, then the exit (e.g. signal 9 after
+   * SIGKILL). `destroy()` instead delivers the exit without that output. A paused program that
+   * exits by itself is reaped at once on Linux, its output and exit following on `resume()`;
+   * on macOS, while output it wrote is unread, it stays in its exit (not yet reaped) until
+   * `resume()`, `kill()` or `destroy()`.
+   */
   pause(): void;
 
-  /** Resumes the pty for customizable flow control. */
+  /** Resumes the pty for customizable flow control: what was held back is delivered, in order. */
   resume(): void;
 }
 
@@ -296,7 +309,11 @@ export interface ITerminal extends IPty, IDisposableTerminal {
   /**
    * (node-pty-rs) The leader of the terminal's foreground process group: its pid, its name as
    * `process` reports it, and its working directory where the system tells. `undefined` after
-   * the exit or destroy(). What a terminal host titles a tab with, and where a new tab opens.
+   * the exit or destroy(), and before the program has the terminal (macOS: while the spawn
+   * helper starts it). Never pid 0, `kernel_task` or `spawn-helper`. While the program runs it
+   * is never `undefined`: a foreground job that has just exited is named by the kernel (its
+   * comm), and a foreground group left without its leader reports the terminal's program.
+   * What a terminal host titles a tab with, and where a new tab opens.
    */
   readonly foreground: IForegroundProcess | undefined;
 
@@ -344,10 +361,16 @@ type ProcessMembers =
 /** (node-pty-rs) The leader of a terminal's foreground process group. */
 export interface IForegroundProcess {
   pid: number;
-  /** As `IPty.process` reports it: argv[0] on Linux, the process name on macOS. */
+  /**
+   * As `IPty.process` reports it: argv[0] on Linux, the process name on macOS; the kernel's
+   * name for the process (comm, at most 15 characters on Linux) when argv[0] is empty or
+   * cannot be read (a program exiting, or in the middle of exec).
+   */
   name: string;
-  /** Its working directory; `undefined` where the system does not tell. */
+  /** Its working directory; `undefined` where the system does not tell, or when it has been deleted. */
   cwd: string | undefined;
+  /** Present (`true`) when its working directory has been deleted; `cwd` is then `undefined`. */
+  cwdDeleted?: true;
 }
 
 // The well-known symbols of explicit resource management exist in TypeScript's lib only from
@@ -390,7 +413,10 @@ export interface ITerminalInfo {
   /** Bytes received from the program. */
   bytesOut: number;
   paused: boolean;
-  /** The descriptors the library holds for it (the master, the child's pidfd). */
+  /**
+   * The descriptors the library holds for it: the master, the child's pidfd (Linux), and on
+   * macOS the slave copy it keeps until the program is reaped and its output read.
+   */
   descriptors: number[];
   /** The leader of its foreground process group, while it runs (see `ITerminal.foreground`). */
   foreground?: IForegroundProcess;
@@ -405,11 +431,26 @@ export interface IDiagnostics {
   descriptors: {
     /** Every descriptor the library holds for live terminals. */
     held: number[];
-    /** Every pty descriptor open in the process (`/dev/ptmx`, `/dev/pts/N`), whoever opened it. */
+    /**
+     * Every pty descriptor open in the process (`/dev/ptmx`; `/dev/pts/N` on Linux,
+     * `/dev/ttysNNN` on macOS), whoever opened it.
+     */
     ptys: { fd: number; target: string }[];
   };
-  /** The one I/O thread: whether it has started, and how many terminals it still tracks. */
-  reactor: { started: boolean; tracked: number };
+  /** The one I/O thread. */
+  reactor: {
+    /** Whether its thread has started (by the first terminal). */
+    started: boolean;
+    /** Terminals it still tracks, including destroyed ones whose program has not exited. */
+    tracked: number;
+    /**
+     * Terminals since the library was loaded whose exit was watched by polling `waitpid` every
+     * 50 ms, because the kernel could not report it (no pidfd: Linux before 5.3; a kqueue
+     * registration refused on macOS). 0 where the kernel reports every exit. (A program already
+     * exiting when its exit is first watched is reaped by a few quick retries, not counted.)
+     */
+    exitPolled: number;
+  };
   /** The system's pty pool, where the platform tells. */
   ptyPool: { inUse: number; max: number } | null;
 }

@@ -1,7 +1,9 @@
 'use strict';
 
-// Every error the library throws is made here: JS errors with Node's codes, and the addon's
-// errors rebuilt in the caller's realm.
+// The errors of spawning, writing and the terminal's calls are made here: JS errors with
+// Node's codes, and the addon's errors rebuilt in the caller's realm. Two kinds are made where
+// their facts are: lib/platform.js's (no prebuilt binary for this machine, thrown at load,
+// before this module is of use) and lib/diagnostics.js's ERR_PTY_LEAK.
 
 /**
  * Native errors are created in the addon's realm; under jest (a vm context per test file) they

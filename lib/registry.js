@@ -4,8 +4,8 @@
 // lib/terminal.js and lib/pair.js, read by the public diagnostics (lib/diagnostics.js) and the
 // pool warning.
 
-const fs = require('fs');
 const path = require('path');
+const native = require('./native');
 
 /** Terminals (and `open()` pairs) that are alive: not exited, not destroyed. */
 const live = new Set();
@@ -16,25 +16,13 @@ const live = new Set();
  */
 const lingering = new Set();
 
-/** The pty descriptors open in this process, `[{ fd, target }]` (Linux: /proc/self/fd). */
+/**
+ * The pty descriptors open in this process, `[{ fd, target }]`, whoever opened them: masters
+ * (`/dev/ptmx`) and slaves (`/dev/pts/N` on Linux, `/dev/ttysNNN` on macOS), listed by the core
+ * (Linux: /proc/self/fd; macOS: proc_pidinfo and F_GETPATH).
+ */
 function ptyDescriptors() {
-  let fds;
-  try {
-    fds = fs.readdirSync('/proc/self/fd');
-  } catch {
-    return []; // no procfs: nothing to list
-  }
-  const out = [];
-  for (const name of fds) {
-    let target;
-    try {
-      target = fs.readlinkSync(`/proc/self/fd/${name}`);
-    } catch {
-      continue; // the directory listing's own descriptor, closed by now
-    }
-    if (target === '/dev/ptmx' || target.startsWith('/dev/pts/')) out.push({ fd: Number(name), target });
-  }
-  return out;
+  return native.ptyDescriptors();
 }
 
 // What was open before this library was loaded (the host's own terminal, say) is not ours.

@@ -55,11 +55,17 @@ class TerminalBase extends EventEmitter {
     return (fg && fg.name) || this._defaultProcess();
   }
 
-  /** The foreground process group's leader while the master is open: `{ pid, name, cwd }`. */
+  /**
+   * The foreground process group's leader while the master is open: `{ pid, name, cwd }`, and
+   * `cwdDeleted: true` (with `cwd` undefined) when its working directory has been deleted.
+   */
   _foregroundNow() {
     const master = this._masterHandle();
     const fg = master && master.foreground();
-    return fg ? { pid: fg.pid, name: fg.name, cwd: fg.cwd == null ? undefined : fg.cwd } : undefined;
+    if (!fg) return undefined;
+    const out = { pid: fg.pid, name: fg.name, cwd: fg.cwd == null ? undefined : fg.cwd };
+    if (fg.cwdDeleted) out.cwdDeleted = true;
+    return out;
   }
 
   resize(cols, rows, pixelSize) {

@@ -107,7 +107,10 @@ class Terminal extends TerminalBase {
 
   /** This terminal's part of what diagnostics() and leaks() report. */
   _report() {
-    const descriptors = this._native ? [this._native.fd, this._native.pidfd].filter((fd) => fd >= 0) : [];
+    // The kept slave copy (macOS, until the program is reaped and its output read) is the
+    // terminal's too, never a leak.
+    const n = this._native;
+    const descriptors = n ? [n.fd, n.pidfd, n.slaveFd].filter((fd) => fd >= 0) : [];
     return {
       pid: this._pid,
       file: this._file,

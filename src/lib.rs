@@ -7,7 +7,7 @@
 
 mod per_env;
 
-use node_pty_rs_core::{error, pty, reactor, spawn};
+use node_pty_rs_core::{descriptors, error, pty, reactor, spawn};
 
 use crate::per_env::EnvTerminals;
 use error::SysError;
@@ -89,7 +89,31 @@ pub struct ExitInfo {
 pub struct ForegroundInfo {
   pub pid: i32,
   pub name: String,
+  /// Absent where the system does not tell, and when the directory has been deleted.
   pub cwd: Option<String>,
+  /// The working directory has been deleted.
+  pub cwd_deleted: bool,
+}
+
+/// One pty descriptor open in this process.
+#[napi(object)]
+pub struct DescriptorInfo {
+  pub fd: i32,
+  /// What it refers to: `/dev/ptmx`, `/dev/pts/N` (Linux) or `/dev/ttysNNN` (macOS).
+  pub target: String,
+}
+
+/// The pty descriptors open in this process, whoever opened them (Linux: /proc/self/fd; macOS:
+/// proc_pidinfo and F_GETPATH).
+#[napi]
+pub fn pty_descriptors() -> Vec<DescriptorInfo> {
+  descriptors::ptys()
+    .into_iter()
+    .map(|d| DescriptorInfo {
+      fd: d.fd,
+      target: d.path,
+    })
+    .collect()
 }
 
 /// The system's pty pool.
@@ -121,6 +145,9 @@ pub struct ReactorInfo {
   pub started: bool,
   /// Terminals it still tracks, including destroyed ones whose program has not exited yet.
   pub tracked: u32,
+  /// Terminals since load whose exit was watched by polling waitpid (every 50 ms) instead of
+  /// a kernel notification (pidfd, kqueue).
+  pub exit_polled: u32,
 }
 
 #[napi]
@@ -129,6 +156,7 @@ pub fn reactor_stats() -> ReactorInfo {
   ReactorInfo {
     started: s.started,
     tracked: s.tracked as u32,
+    exit_polled: u32::try_from(s.exit_polled).unwrap_or(u32::MAX),
   }
 }
 
@@ -161,6 +189,13 @@ impl NativePty {
   #[napi(getter)]
   pub fn pidfd(&self) -> i32 {
     self.term.pidfd().unwrap_or(-1)
+  }
+
+  /// The parent's slave copy while the core keeps it open (macOS, until the program is reaped
+  /// and its output read), else -1.
+  #[napi(getter)]
+  pub fn slave_fd(&self) -> i32 {
+    self.term.kept_slave_fd().unwrap_or(-1)
   }
 
   /// Bytes accepted by `write` that the pty has not taken yet.
@@ -206,6 +241,7 @@ impl NativePty {
       pid: f.pid,
       name: f.name,
       cwd: f.cwd,
+      cwd_deleted: f.cwd_deleted,
     })
   }
 

@@ -5,6 +5,7 @@
 #![deny(unsafe_code)]
 #![deny(unsafe_op_in_unsafe_fn)]
 
+pub mod descriptors;
 pub mod error;
 pub mod process;
 pub mod pty;

@@ -10,45 +10,115 @@ use std::os::fd::BorrowedFd;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Foreground {
   pub pid: i32,
-  /// The program's name as `process` reports it (argv[0] on Linux, the process name on macOS).
+  /// The program's name as `process` reports it (argv[0] on Linux, the process name on macOS),
+  /// or the kernel's name for it (comm) when argv[0] is empty or cannot be read.
   pub name: String,
-  /// Its working directory, when the system tells (a process of another user may not).
+  /// Its working directory, when the system tells (a process of another user may not); never
+  /// the path of a deleted directory.
   pub cwd: Option<String>,
+  /// Its working directory has been deleted (then `cwd` is `None`).
+  pub cwd_deleted: bool,
+}
+
+/// Names that are never a terminal's program: macOS reports `kernel_task` for pid 0 (what
+/// `tcgetpgrp` returns there when the tty has no foreground group), and `spawn-helper` is this
+/// library's own helper before it execs the program. node-pty filters the same names.
+const NOT_A_PROGRAM: [&str; 2] = ["kernel_task", "spawn-helper"];
+
+/// Whether `pid` named `name` may be reported as a terminal's foreground process: never pid 0
+/// or below (a `kill` of it would signal the host's own process group), nor a name of
+/// [`NOT_A_PROGRAM`] (by its last path component, as argv[0] may be a path).
+pub fn reportable(pid: i32, name: &str) -> bool {
+  let base = name.rsplit('/').next().unwrap_or(name);
+  pid > 0 && !name.is_empty() && !NOT_A_PROGRAM.contains(&base)
 }
 
 /// The foreground process group's leader of the terminal behind `master`; `None` once nobody
-/// holds the terminal, or when the leader has already exited.
-pub fn foreground(master: BorrowedFd<'_>) -> Option<Foreground> {
-  let pid = nix::unistd::tcgetpgrp(master).ok()?;
+/// holds the terminal, or when it is not (or not yet) a program (see [`reportable`]).
+///
+/// `leader` is the terminal's program (its session leader) while it has not been reaped: it
+/// stands in when the foreground group is left without its leader, as for the moment between
+/// a shell's foreground job exiting and the shell taking the terminal back (macOS: no
+/// foreground group at all, `tcgetpgrp` 0), so that a live program's terminal does not report
+/// `None`.
+pub fn foreground(master: BorrowedFd<'_>, leader: Option<Pid>) -> Option<Foreground> {
+  let group = nix::unistd::tcgetpgrp(master)
+    .ok()
+    .filter(|p| p.as_raw() > 0);
+  // The group's leader may also vanish between the two reads: then it is the program's turn.
+  let (pid, name) = [group, leader]
+    .into_iter()
+    .flatten()
+    .find_map(|pid| Some((pid, name(pid)?)))?;
+  if !reportable(pid.as_raw(), &name) {
+    return None;
+  }
+  let (cwd, cwd_deleted) = match cwd(pid) {
+    Some(Cwd::Path(path)) => (Some(path), false),
+    Some(Cwd::Deleted) => (None, true),
+    None => (None, false),
+  };
   Some(Foreground {
     pid: pid.as_raw(),
-    name: name(pid)?,
-    cwd: cwd(pid),
+    name,
+    cwd,
+    cwd_deleted,
   })
 }
 
-/// argv[0], as node-pty reports `process`.
+/// argv[0], as node-pty reports `process`; the kernel's name for the process (comm) when
+/// argv[0] is empty (a program started with an empty argv[0]) or unreadable: a zombie's, and
+/// one's in the middle of an exec, read as empty.
 #[cfg(target_os = "linux")]
 pub fn name(pid: Pid) -> Option<String> {
-  let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
-  let argv0 = cmdline.split(|&b| b == 0).next()?;
-  (!argv0.is_empty()).then(|| String::from_utf8_lossy(argv0).into_owned())
+  let argv0 = std::fs::read(format!("/proc/{pid}/cmdline"))
+    .ok()
+    .and_then(|cmdline| {
+      let argv0 = cmdline.split(|&b| b == 0).next()?;
+      (!argv0.is_empty()).then(|| String::from_utf8_lossy(argv0).into_owned())
+    });
+  argv0.or_else(|| {
+    let comm = std::fs::read(format!("/proc/{pid}/comm")).ok()?;
+    let comm = comm.strip_suffix(b"\n").unwrap_or(&comm);
+    (!comm.is_empty()).then(|| String::from_utf8_lossy(comm).into_owned())
+  })
 }
 
+/// The kernel's name for the process (`proc_name`), which macOS reports whatever argv[0] is.
 #[cfg(target_os = "macos")]
 pub fn name(pid: Pid) -> Option<String> {
   crate::sys::process_name(pid)
 }
 
+/// A process's working directory as the system tells it.
+#[derive(Debug, PartialEq, Eq)]
+enum Cwd {
+  Path(String),
+  /// Removed while the process was in it: its old path names nothing (or something else).
+  Deleted,
+}
+
+/// Linux marks a deleted directory's link with " (deleted)", which a real name could also end
+/// with: the directory's link count (0 once removed) is what tells.
 #[cfg(target_os = "linux")]
-fn cwd(pid: Pid) -> Option<String> {
-  let link = std::fs::read_link(format!("/proc/{pid}/cwd")).ok()?;
-  Some(link.to_string_lossy().into_owned())
+fn cwd(pid: Pid) -> Option<Cwd> {
+  use std::os::unix::fs::MetadataExt;
+  let link = format!("/proc/{pid}/cwd");
+  let path = std::fs::read_link(&link).ok()?;
+  if std::fs::metadata(&link).ok()?.nlink() == 0 {
+    return Some(Cwd::Deleted);
+  }
+  Some(Cwd::Path(path.to_string_lossy().into_owned()))
 }
 
 #[cfg(target_os = "macos")]
-fn cwd(pid: Pid) -> Option<String> {
-  crate::sys::process_cwd(pid)
+fn cwd(pid: Pid) -> Option<Cwd> {
+  let (path, deleted) = crate::sys::process_cwd(pid)?;
+  Some(if deleted {
+    Cwd::Deleted
+  } else {
+    Cwd::Path(path)
+  })
 }
 
 /// The session a process belongs to; `None` when it is gone.
@@ -124,5 +194,62 @@ mod tests {
     let sid = nix::unistd::getsid(None).unwrap().as_raw();
     assert_eq!(session_of(std::process::id() as i32), Some(sid));
     assert_eq!(session_of(i32::MAX), None);
+  }
+
+  #[test]
+  fn pid_zero_kernel_task_and_the_spawn_helper_are_never_reported() {
+    assert!(reportable(1234, "/bin/bash"));
+    assert!(reportable(1234, "bash"));
+    assert!(!reportable(0, "bash"));
+    assert!(!reportable(-1, "bash"));
+    assert!(!reportable(0, "kernel_task"));
+    assert!(!reportable(1234, "kernel_task"));
+    assert!(!reportable(1234, "spawn-helper"));
+    assert!(!reportable(
+      1234,
+      "/opt/app/node_modules/node-pty-rs/spawn-helper"
+    ));
+    assert!(!reportable(1234, ""));
+    assert!(reportable(1234, "spawn-helper-not"));
+  }
+
+  /// A zombie's cmdline reads as empty: its name comes from comm, not `None`.
+  #[test]
+  // The child is reaped with waitpid below, which clippy cannot see.
+  #[allow(clippy::zombie_processes)]
+  fn a_zombie_is_named_by_its_comm() {
+    let _g = crate::test_support::serial();
+    let child = std::process::Command::new("/bin/true").spawn().unwrap();
+    let pid = Pid::from_raw(child.id() as i32);
+    // Wait (without reaping) until it has exited: waitid with WNOWAIT leaves the zombie.
+    nix::sys::wait::waitid(
+      nix::sys::wait::Id::Pid(pid),
+      nix::sys::wait::WaitPidFlag::WEXITED | nix::sys::wait::WaitPidFlag::WNOWAIT,
+    )
+    .unwrap();
+    assert_eq!(std::fs::read(format!("/proc/{pid}/cmdline")).unwrap(), b"");
+    assert_eq!(name(pid).as_deref(), Some("true"));
+    nix::sys::wait::waitpid(pid, None).unwrap();
+    assert_eq!(name(pid), None);
+  }
+
+  #[test]
+  fn a_deleted_working_directory_is_marked_and_not_given_as_a_path() {
+    let _g = crate::test_support::serial();
+    let dir = std::env::temp_dir().join(format!("npr-cwd-{}", std::process::id()));
+    std::fs::create_dir(&dir).unwrap();
+    let mut child = std::process::Command::new("/bin/sleep")
+      .arg("30")
+      .current_dir(&dir)
+      .spawn()
+      .unwrap();
+    let pid = Pid::from_raw(child.id() as i32);
+    let got = cwd(pid);
+    std::fs::remove_dir(&dir).unwrap();
+    let after = cwd(pid);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(got, Some(Cwd::Path(dir.to_string_lossy().into_owned())));
+    assert_eq!(after, Some(Cwd::Deleted));
   }
 }

@@ -15,6 +15,18 @@ use polling::Poller;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::sync::{Mutex, MutexGuard};
 
+/// Whether a child's exit can be watched by the kernel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Watch {
+  /// Its exit will be reported by the poller.
+  Armed,
+  /// It is already exiting (or reaped): it is about to be waitable, so a few quick waitpid
+  /// retries find it.
+  Exiting,
+  /// The kernel cannot report it (no pidfd: Linux before 5.3): waitpid is polled for life.
+  Unavailable,
+}
+
 #[derive(Debug)]
 pub(super) struct Child {
   pid: Pid,
@@ -45,6 +57,11 @@ impl Child {
     self.pid
   }
 
+  /// The pid while the child has not been reaped (afterwards it may name a stranger).
+  pub(super) fn unreaped_pid(&self) -> Option<Pid> {
+    (!self.state().reaped).then_some(self.pid)
+  }
+
   fn state(&self) -> MutexGuard<'_, State> {
     self.state.lock().unwrap_or_else(|e| e.into_inner())
   }
@@ -53,11 +70,12 @@ impl Child {
     self.state().pidfd.as_ref().map(|fd| fd.as_raw_fd())
   }
 
-  /// Sends `signal` unless the child has been reaped (then there is nobody to signal).
-  pub(super) fn signal(&self, signal: i32) -> Result<()> {
+  /// Sends `signal` unless the child has been reaped (then there is nobody to signal);
+  /// `true` when it was sent to a child not yet reaped.
+  pub(super) fn signal(&self, signal: i32) -> Result<bool> {
     let state = self.state();
     if state.reaped {
-      return Ok(());
+      return Ok(false);
     }
     let sent = match &state.pidfd {
       #[cfg(target_os = "linux")]
@@ -67,36 +85,44 @@ impl Child {
       }
     };
     match sent {
-      Err(Errno::ESRCH) => Ok(()), // exited, not yet reaped
-      other => other.syscall("kill"),
+      Err(Errno::ESRCH) => Ok(true), // exited, not yet reaped
+      other => other.map(|()| true).syscall("kill"),
     }
   }
 
   /// Arms `poller` to report this child's exit under `key`, once: its pidfd on Linux, a
-  /// kqueue process filter on macOS. `false` when that is not possible (no pidfd, or the
-  /// child already gone from kqueue's view): the reactor then polls waitpid.
-  pub(super) fn watch(&self, poller: &Poller, key: usize, first: bool) -> bool {
+  /// kqueue process filter on macOS (`first` for the first registration, which differs from a
+  /// re-arm in both `polling` back ends).
+  pub(super) fn watch(&self, poller: &Poller, key: usize, first: bool) -> Watch {
     let state = self.state();
     if state.reaped {
-      return false;
+      return Watch::Exiting;
     }
     #[cfg(target_os = "linux")]
     {
       let Some(pidfd) = &state.pidfd else {
-        return false;
+        return Watch::Unavailable;
       };
       let fd = std::os::fd::AsFd::as_fd(pidfd);
       let interest = polling::Event::readable(key);
-      if first {
-        sys::poller_add(poller, fd, interest).is_ok()
+      let armed = if first {
+        sys::poller_add(poller, fd, interest)
       } else {
-        poller.modify(fd, interest).is_ok()
+        poller.modify(fd, interest)
+      };
+      if armed.is_ok() {
+        Watch::Armed
+      } else {
+        Watch::Unavailable
       }
     }
     #[cfg(target_os = "macos")]
-    {
-      let _ = first; // kqueue's add and modify are the same call
-      crate::sys::watch_process_exit(poller, self.pid, key).is_ok()
+    match sys::watch_process_exit(poller, self.pid, key, first) {
+      Ok(()) => Watch::Armed,
+      // Already past the point where kqueue can attach (or past the exit event it reported,
+      // which XNU posts a moment before the zombie can be waited for): only the reap is left.
+      Err(e) if e.raw_os_error() == Some(libc::ESRCH) => Watch::Exiting,
+      Err(_) => Watch::Unavailable,
     }
   }
 
@@ -119,11 +145,14 @@ impl Child {
       },
     };
     state.reaped = true;
-    // The pidfd leaves the poller before it closes. (kqueue's process filter needs no such
-    // step: it is one-shot, and the reap only follows its event or a failed watch.)
+    // The pidfd leaves the poller before it closes; on macOS the pid leaves kqueue and
+    // `polling`'s set of pids, where it would otherwise stay and make the registration of the
+    // next child given the same (recycled) pid fail.
     if let Some(pidfd) = state.pidfd.take() {
       let _ = poller.delete(std::os::fd::AsFd::as_fd(&pidfd));
     }
+    #[cfg(target_os = "macos")]
+    sys::unwatch_process_exit(poller, self.pid);
     Some(status)
   }
 }
@@ -173,7 +202,7 @@ mod tests {
         "round {round}: the signal was lost"
       );
       // Reaped: nothing left to signal, and no error for trying.
-      child.signal(libc::SIGKILL).unwrap();
+      assert!(!child.signal(libc::SIGKILL).unwrap());
       drop(spawned.master);
     }
   }

@@ -1,14 +1,19 @@
 //! The reactor thread's state for one terminal: reading its output, sending its queued input,
 //! reaping its child, and deciding when its exit can be reported.
 
-use super::in_flight::InFlight;
+use super::child::Watch;
+use super::in_flight::{InFlight, IN_FLIGHT_LIMIT};
 use super::terminal::Terminal;
-use super::{Event, ExitStatus, Sink, EXIT_GRACE, WAITPID_POLL};
+use super::{Event, ExitStatus, Sink, CHUNK, EXIT_GRACE, EXIT_POLLED, REAP_RETRY, WAITPID_POLL};
 use nix::errno::Errno;
 use polling::{Event as Interest, Poller};
 use std::os::fd::OwnedFd;
+use std::sync::atomic::Ordering::SeqCst;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+/// Most bytes read ahead for a signalled child while its terminal is paused or throttled.
+const HOLD_LIMIT: usize = IN_FLIGHT_LIMIT;
 
 pub(super) struct Entry {
   term: Arc<Terminal>,
@@ -25,8 +30,17 @@ pub(super) struct Entry {
   status: Option<ExitStatus>,
   exit_sent: bool,
   grace: Option<Instant>,
-  /// When to call waitpid again for a child without a pidfd.
+  /// When to call waitpid again for a child whose exit the poller is not watching.
   next_poll: Option<Instant>,
+  /// The next quick waitpid retry's delay, for a child already exiting when watched.
+  reap_retry: Duration,
+  /// Counted once in `EXIT_POLLED`: this child's exit is watched by polling waitpid.
+  polled: bool,
+  /// `kill` signalled the child, which has not been reaped yet.
+  signalled: bool,
+  /// Output read while the terminal was paused or throttled, so that a signalled child
+  /// could finish exiting; delivered, before anything else, once the terminal is read again.
+  held: Vec<u8>,
   /// What the one-shot registration of the master waits for; `None` once it fired.
   master_armed: Option<(bool, bool)>,
   child_armed: bool,
@@ -45,6 +59,10 @@ impl Entry {
       exit_sent: false,
       grace: None,
       next_poll: None,
+      reap_retry: REAP_RETRY,
+      polled: false,
+      signalled: false,
+      held: Vec::new(),
       master_armed: None,
       child_armed: false,
     }
@@ -78,7 +96,8 @@ impl Entry {
       _ => {}
     }
     if let Some(child) = &self.term.child {
-      self.child_armed = child.watch(poller, key | 1, true);
+      // Anything but armed is handled by `settle`, which follows at once.
+      self.child_armed = child.watch(poller, key | 1, true) == Watch::Armed;
     }
   }
 
@@ -89,6 +108,13 @@ impl Entry {
   /// The master's event fired: it is no longer armed.
   pub(super) fn master_fired(&mut self) {
     self.master_armed = None;
+  }
+
+  /// `kill` signalled the child: see [`Entry::holding`].
+  pub(super) fn signalled(&mut self) {
+    if self.status.is_none() {
+      self.signalled = true;
+    }
   }
 
   /// The child's exit source fired: it is no longer armed.
@@ -103,9 +129,17 @@ impl Entry {
     let _ = self.term.kill(nix::sys::signal::Signal::SIGHUP as i32);
     self.term.close();
     self.master_armed = None;
-    self.slave = None;
+    self.close_slave();
     self.eof = true;
+    // destroy() discards the output nobody read, this too.
+    self.held = Vec::new();
     self.releasing = handed_off;
+  }
+
+  fn close_slave(&mut self) {
+    if self.slave.take().is_some() {
+      self.term.slave_closed();
+    }
   }
 
   /// The release thread dropped the master: the pty is gone.
@@ -122,13 +156,52 @@ impl Entry {
   }
 
   fn reading(&self) -> bool {
-    !self.eof && !self.paused && !self.in_flight().throttled()
+    !self.eof && self.consuming()
   }
 
-  /// Reads up to one buffer's worth and hands it to the sink. `true` when the master had no
-  /// more to give (would block, or end of file).
+  /// Whether output handed to the sink is wanted now: not paused, not throttled.
+  fn consuming(&self) -> bool {
+    !self.paused && !self.in_flight().throttled()
+  }
+
+  /// Whether the master is read although nobody consumes: the child was signalled and has not
+  /// been reaped while its terminal is paused or throttled. macOS's `proc_exit` keeps an
+  /// exiting session leader in `ttywait` until the master has read what it wrote (XNU
+  /// bsd/kern/kern_exit.c, tty.c): unread, a killed program could not finish exiting, nor be
+  /// reaped, until `resume()`. What is read is held for the consumer, in order, up to
+  /// [`HOLD_LIMIT`] bytes (a program that signals do not end cannot use this to escape the
+  /// pause without bound). Linux does not wait so; the rule is the same there.
+  fn holding(&self) -> bool {
+    self.signalled
+      && self.status.is_none()
+      && !self.eof
+      && !self.reading()
+      && self.held.len() < HOLD_LIMIT
+  }
+
+  /// Hands the held output to the sink once the terminal is read again; `true` when none is
+  /// left held.
+  fn deliver_held(&mut self) -> bool {
+    if self.held.is_empty() {
+      return true;
+    }
+    if !self.consuming() {
+      return false;
+    }
+    let held = std::mem::take(&mut self.held);
+    for chunk in held.chunks(CHUNK) {
+      self.in_flight().charge(chunk.len());
+      (self.sink)(Event::Data(chunk));
+    }
+    true
+  }
+
+  /// Reads up to one buffer's worth and hands it to the sink (or, see [`Entry::holding`],
+  /// holds it). `true` when the master had no more to give (would block, or end of file).
   pub(super) fn read(&mut self, buf: &mut [u8]) -> bool {
-    if !self.reading() {
+    let holding = self.holding();
+    // Held output goes first: nothing read later may overtake it.
+    if !holding && (!self.deliver_held() || !self.reading()) {
       return false;
     }
     let read = self.term.with_master(|master| {
@@ -151,7 +224,9 @@ impl Entry {
     if drained == Some(true) && self.term.is_live() {
       self.eof = true;
     }
-    if filled > 0 {
+    if filled > 0 && holding {
+      self.held.extend_from_slice(&buf[..filled]);
+    } else if filled > 0 {
       self.in_flight().charge(filled);
       (self.sink)(Event::Data(&buf[..filled]));
     }
@@ -182,10 +257,21 @@ impl Entry {
         self.status = child.try_reap(poller);
         self.next_poll = None;
         if self.status.is_none() {
-          self.child_armed = child.watch(poller, key, false);
-          if !self.child_armed {
-            self.next_poll = Some(now + WAITPID_POLL);
+          match child.watch(poller, key, false) {
+            Watch::Armed => self.child_armed = true,
+            Watch::Exiting => {
+              self.next_poll = Some(now + self.reap_retry);
+              self.reap_retry = (self.reap_retry * 2).min(WAITPID_POLL);
+            }
+            Watch::Unavailable => {
+              if !std::mem::replace(&mut self.polled, true) {
+                EXIT_POLLED.fetch_add(1, SeqCst);
+              }
+              self.next_poll = Some(now + WAITPID_POLL);
+            }
           }
+        } else {
+          self.signalled = false;
         }
       }
       // An end without a process is over at end of file.
@@ -196,10 +282,19 @@ impl Entry {
     // read, the kept slave copy can close without discarding anything, and the master then
     // reports end of file as on Linux.
     if self.status.is_some() && self.slave.is_some() && self.read(buf) {
-      self.slave = None;
+      self.close_slave();
     }
 
-    if let Some(status) = self.status.filter(|_| !self.exit_sent && !self.releasing) {
+    // A signalled child not reaped yet, on a terminal nobody reads: read ahead for it.
+    if self.holding() {
+      self.read(buf);
+    }
+
+    let held = self.deliver_held();
+    if let Some(status) = self
+      .status
+      .filter(|_| held && !self.exit_sent && !self.releasing)
+    {
       let deliver = if self.eof {
         true
       } else if self.reading() {
@@ -226,7 +321,10 @@ impl Entry {
       return true;
     }
 
-    let want = (self.reading(), !self.term.outbox().is_empty());
+    let want = (
+      self.reading() || self.holding(),
+      !self.term.outbox().is_empty(),
+    );
     if want != (false, false) && self.master_armed != Some(want) {
       let interest = Interest::new(self.id() << 1, want.0, want.1);
       if self

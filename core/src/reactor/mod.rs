@@ -39,8 +39,16 @@ pub const CHUNK: usize = 64 * 1024;
 /// How long after the child is reaped the exit waits for EIO when something else (a
 /// background grandchild) still holds the terminal open.
 pub const EXIT_GRACE: Duration = Duration::from_millis(100);
-/// waitpid polling interval for a child without a pidfd (kernels before 5.3).
+/// waitpid polling interval for a child whose exit the kernel cannot report (no pidfd:
+/// kernels before 5.3).
 const WAITPID_POLL: Duration = Duration::from_millis(50);
+/// The first waitpid retry for a child already exiting when its exit was to be watched; the
+/// retries double up to [`WAITPID_POLL`].
+const REAP_RETRY: Duration = Duration::from_millis(1);
+
+/// Terminals since load whose exit was watched by polling waitpid instead of a kernel
+/// notification (pidfd, kqueue).
+static EXIT_POLLED: AtomicUsize = AtomicUsize::new(0);
 
 /// How the child ended, in node-pty's shape: a signalled child has `code` 0.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -70,6 +78,9 @@ enum Msg {
   /// Something changed that the reactor cannot see in epoll: input was queued, or the
   /// consumer caught up.
   Wake(usize),
+  /// `kill` signalled the child (before its reap): while it is paused or throttled, its
+  /// output is read ahead so that it can finish exiting (see `Entry::holding`).
+  Signalled(usize),
   /// `destroy` released the master; `handed_off` when the release thread drops it (and
   /// reports `Released` after this).
   Closed {
@@ -105,6 +116,11 @@ pub struct ReactorStats {
   pub started: bool,
   /// Terminals the reactor still tracks (including destroyed ones whose child has not exited).
   pub tracked: usize,
+  /// Terminals since load whose exit was watched by polling waitpid every 50 ms because the
+  /// kernel could not report it (no pidfd, or a kqueue registration refused). A child that
+  /// was already exiting when its exit was to be watched is reaped by a few quick retries
+  /// instead, and is not counted.
+  pub exit_polled: usize,
 }
 
 pub fn stats() -> ReactorStats {
@@ -112,10 +128,12 @@ pub fn stats() -> ReactorStats {
     Some(r) => ReactorStats {
       started: true,
       tracked: r.tracked.load(SeqCst),
+      exit_polled: EXIT_POLLED.load(SeqCst),
     },
     None => ReactorStats {
       started: false,
       tracked: 0,
+      exit_polled: EXIT_POLLED.load(SeqCst),
     },
   }
 }
@@ -211,6 +229,12 @@ impl Reactor {
             }
           }
           Msg::Wake(id) => touched.push(id),
+          Msg::Signalled(id) => {
+            if let Some(e) = entries.get_mut(&id) {
+              e.signalled();
+              touched.push(id);
+            }
+          }
           Msg::Closed { id, handed_off } => {
             if let Some(e) = entries.get_mut(&id) {
               e.closed(handed_off);

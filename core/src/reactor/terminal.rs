@@ -19,7 +19,7 @@ use crate::process;
 use crate::pty::{self, Size};
 use crate::spawn::{self, Spawned};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
-use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering::SeqCst};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 /// Why a terminal could not be started: the system refused, or the sink could not be built
@@ -47,6 +47,9 @@ pub struct Terminal {
   /// not used for I/O), even while the number waits to be closed.
   live: AtomicBool,
   pts_name: String,
+  /// The number of the parent's slave copy while the reactor keeps it (macOS), else -1: a
+  /// descriptor the terminal holds, which the leak check must not report.
+  kept_slave: AtomicI32,
   pub(super) child: Option<Child>,
   outbox: Mutex<Outbox>,
   in_flight: Arc<InFlight>,
@@ -103,7 +106,7 @@ impl Terminal {
     Ok([master, slave])
   }
 
-  fn attach(
+  pub(super) fn attach(
     master: OwnedFd,
     pts_name: String,
     child: Option<Child>,
@@ -117,6 +120,7 @@ impl Terminal {
       master: RwLock::new(Some(master)),
       live: AtomicBool::new(true),
       pts_name,
+      kept_slave: AtomicI32::new(slave.as_ref().map_or(-1, |fd| fd.as_raw_fd())),
       child,
       outbox: Mutex::new(Outbox::default()),
       in_flight,
@@ -150,6 +154,18 @@ impl Terminal {
   /// it themselves. It stays owned here: closing it would break the terminal.
   pub fn master_fd(&self) -> Option<RawFd> {
     self.with_master(|fd| fd.as_raw_fd())
+  }
+
+  /// The number of the parent's slave copy while it is kept open (macOS, until the child is
+  /// reaped and its output read), for the leak check. It stays owned by the reactor.
+  pub fn kept_slave_fd(&self) -> Option<RawFd> {
+    Some(self.kept_slave.load(SeqCst)).filter(|&fd| fd >= 0)
+  }
+
+  /// The reactor closed the kept slave copy. (Told after the close: a leak check in between
+  /// still counts the number as held, rather than as a stranger's.)
+  pub(super) fn slave_closed(&self) {
+    self.kept_slave.store(-1, SeqCst);
   }
 
   /// Whether the master is still open (not released by `destroy`, not closed at the end).
@@ -209,14 +225,24 @@ impl Terminal {
       .unwrap_or(Ok(()))
   }
 
-  /// Signals the child until it has been reaped, also after `destroy`.
+  /// Signals the child until it has been reaped, also after `destroy`. The reactor hears of
+  /// it: a paused terminal's child must be able to finish exiting (see `Entry::holding`).
   pub fn kill(&self, signal: i32) -> Result<()> {
-    self.child.as_ref().map_or(Ok(()), |c| c.signal(signal))
+    let Some(child) = &self.child else {
+      return Ok(());
+    };
+    if child.signal(signal)? && signal != 0 {
+      self.reactor.send(Msg::Signalled(self.id));
+    }
+    Ok(())
   }
 
   /// The leader of the terminal's foreground process group, while the master is open.
   pub fn foreground(&self) -> Option<process::Foreground> {
-    self.with_master(process::foreground).flatten()
+    let leader = self.child.as_ref().and_then(Child::unreaped_pid);
+    self
+      .with_master(|fd| process::foreground(fd, leader))
+      .flatten()
   }
 
   /// Signals every process in the child's session (its process group and background jobs;
@@ -287,7 +313,7 @@ impl Terminal {
 
 impl Reactor {
   /// Starts the reactor if needed, reserves a terminal id and builds the sink for it.
-  fn prepare<E>(
+  pub(super) fn prepare<E>(
     sink: impl FnOnce(Arc<InFlight>) -> std::result::Result<Sink, E>,
   ) -> std::result::Result<(Arc<InFlight>, Sink), StartError<E>> {
     let reactor = Reactor::get()?;

@@ -20,18 +20,20 @@ enum Ev {
   Exit(ExitStatus),
 }
 
+/// A sink that sends owned copies of the events to `tx`.
+fn sink_to(tx: std::sync::mpsc::Sender<Ev>) -> Sink {
+  Box::new(move |ev| {
+    let _ = tx.send(match ev {
+      Event::Data(d) => Ev::Data(d.to_vec()),
+      Event::Drain => Ev::Drain,
+      Event::Exit(s) => Ev::Exit(s),
+    });
+  })
+}
+
 fn start(cmd: &Cmd) -> (Arc<Terminal>, Receiver<Ev>) {
   let (tx, rx) = channel();
-  let term = Terminal::spawn(cmd, |_| {
-    Ok::<Sink, ()>(Box::new(move |ev| {
-      let _ = tx.send(match ev {
-        Event::Data(d) => Ev::Data(d.to_vec()),
-        Event::Drain => Ev::Drain,
-        Event::Exit(s) => Ev::Exit(s),
-      });
-    }))
-  })
-  .unwrap();
+  let term = Terminal::spawn(cmd, |_| Ok::<Sink, ()>(sink_to(tx))).unwrap();
   (term, rx)
 }
 
@@ -401,4 +403,200 @@ fn a_real_time_signal_is_reported_by_number() {
       signal: libc::SIGRTMIN() + 6
     }
   );
+}
+
+/// A child whose exit the kernel cannot report (no pidfd, as before Linux 5.3) is found by
+/// polling waitpid, and counted in `exit_polled`; one with a pidfd never is.
+#[test]
+fn the_waitpid_fallback_is_counted_and_only_it() {
+  let _g = serial();
+  let before = stats().exit_polled;
+  for _ in 0..20 {
+    let (term, rx) = start(&sh("exit 0"));
+    assert_eq!(collect(&term, &rx).1.code, 0);
+  }
+  assert_eq!(
+    stats().exit_polled,
+    before,
+    "a pidfd-watched exit was counted"
+  );
+
+  let (tx, rx) = channel();
+  let (in_flight, sink) = Reactor::prepare(|_| Ok::<Sink, ()>(sink_to(tx))).unwrap();
+  // It waits for input, so that its exit is certainly watched (not found at the first look).
+  let mut spawned = crate::spawn::spawn(&sh("read x; printf polled; exit 4")).unwrap();
+  spawned.child.pidfd = None;
+  let term = Terminal::attach(
+    spawned.master,
+    spawned.pts_name,
+    Some(spawned.child.into()),
+    spawned.slave,
+    in_flight,
+    sink,
+  );
+  term.write(b"go\n".to_vec());
+  let (out, status) = collect(&term, &rx);
+  assert_eq!(out, b"go\r\npolled");
+  assert_eq!(status, ExitStatus { code: 4, signal: 0 });
+  assert_eq!(stats().exit_polled, before + 1);
+}
+
+/// Waits until `pid` has been reaped (kill(pid, 0) finds no process); panics after 10 s.
+fn wait_reaped(pid: i32) {
+  let deadline = Instant::now() + Duration::from_secs(10);
+  while nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None)
+    != Err(nix::errno::Errno::ESRCH)
+  {
+    assert!(Instant::now() < deadline, "pid {pid} was not reaped");
+    std::thread::sleep(Duration::from_millis(1));
+  }
+}
+
+/// Checks that `out` is "1\r\n2\r\n..." from 1, every line in order, the last maybe cut
+/// short; returns how many whole lines there are.
+fn counted_lines(out: &[u8]) -> usize {
+  let text = std::str::from_utf8(out).unwrap();
+  let mut lines: Vec<&str> = text.split("\r\n").collect();
+  let last = lines.pop().unwrap();
+  for (i, line) in lines.iter().enumerate() {
+    assert_eq!(*line, (i + 1).to_string(), "line {i}");
+  }
+  assert!(
+    (lines.len() + 1).to_string().starts_with(last),
+    "last: {last:?}"
+  );
+  lines.len()
+}
+
+/// The contract of pause() with kill(): the program finishes exiting (it is reaped) while its
+/// terminal stays paused, even when it writes on its way out (here, 688,895 bytes from a
+/// SIGTERM trap: more than the kernel buffers, so without the read-ahead it could not exit);
+/// nothing is delivered meanwhile; resume() then delivers every byte in order, then the exit.
+#[test]
+fn a_paused_terminals_signalled_child_finishes_exiting_and_resume_delivers_all_then_exit() {
+  let _g = serial();
+  let (term, rx) = start(&sh(
+    "trap 'seq 1 100000; exit 7' TERM; echo ready; while :; do sleep 0.01; done",
+  ));
+  match rx.recv_timeout(Duration::from_secs(10)) {
+    Ok(Ev::Data(d)) => assert_eq!(d, b"ready\r\n"),
+    other => panic!("expected ready, got {other:?}"),
+  }
+  term.in_flight().consumed(7);
+  term.set_paused(true);
+  term.kill(libc::SIGTERM).unwrap();
+  wait_reaped(term.pid().unwrap());
+  // Still paused: nothing came, the exit least of all.
+  assert_eq!(rx.try_recv(), Err(std::sync::mpsc::TryRecvError::Empty));
+  term.set_paused(false);
+  let (out, status) = collect(&term, &rx);
+  assert_eq!(counted_lines(&out), 100_000);
+  assert_eq!(out.len(), 688_895);
+  assert_eq!(status, ExitStatus { code: 7, signal: 0 });
+}
+
+/// Takes output without consuming it until the terminal is throttled: from then on the
+/// reactor reads nothing more for the consumer (which pause() also stops), deterministically.
+#[cfg(target_os = "linux")]
+fn until_throttled(rx: &Receiver<Ev>) -> Vec<u8> {
+  let mut out = Vec::new();
+  while out.len() < IN_FLIGHT_LIMIT {
+    match rx.recv_timeout(Duration::from_secs(10)) {
+      Ok(Ev::Data(d)) => out.extend(d),
+      other => panic!("expected output, got {other:?} after {} bytes", out.len()),
+    }
+  }
+  out
+}
+
+/// Waits until `pid` is blocked in write(2): the pty's buffer is full of its output.
+#[cfg(target_os = "linux")]
+fn wait_blocked_in_write(pid: i32) {
+  let deadline = Instant::now() + Duration::from_secs(10);
+  let write = format!("{} ", libc::SYS_write);
+  while !std::fs::read_to_string(format!("/proc/{pid}/syscall"))
+    .is_ok_and(|s| s.starts_with(&write))
+  {
+    assert!(
+      Instant::now() < deadline,
+      "pid {pid} never blocked in write"
+    );
+    std::thread::sleep(Duration::from_millis(1));
+  }
+}
+
+/// SIGKILL of a paused (here also throttled) terminal's program: reaped while paused, with
+/// the kernel's buffer full of what it wrote; that output arrives on resume(), in order, then
+/// the exit with signal 9.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_paused_terminals_program_killed_is_reaped_and_resume_delivers_its_output_then_exit() {
+  let _g = serial();
+  let (term, rx) = start(&sh("exec seq 1 10000000"));
+  let mut out = until_throttled(&rx);
+  term.set_paused(true);
+  wait_blocked_in_write(term.pid().unwrap());
+  term.kill(libc::SIGKILL).unwrap();
+  wait_reaped(term.pid().unwrap());
+  assert_eq!(rx.try_recv(), Err(std::sync::mpsc::TryRecvError::Empty));
+  let before_resume = out.len();
+  term.in_flight().consumed(before_resume);
+  term.set_paused(false);
+  let (rest, status) = collect(&term, &rx);
+  out.extend(rest);
+  assert!(out.len() > before_resume, "nothing was delivered on resume");
+  counted_lines(&out);
+  assert_eq!(
+    status,
+    ExitStatus {
+      code: 0,
+      signal: libc::SIGKILL
+    }
+  );
+}
+
+/// destroy() of a paused terminal whose program was killed: the exit, without the output.
+#[cfg(target_os = "linux")]
+#[test]
+fn destroy_of_a_paused_killed_terminal_reports_the_exit_without_the_output() {
+  let _g = serial();
+  let (term, rx) = start(&sh("exec seq 1 10000000"));
+  until_throttled(&rx);
+  term.set_paused(true);
+  wait_blocked_in_write(term.pid().unwrap());
+  term.kill(libc::SIGKILL).unwrap();
+  wait_reaped(term.pid().unwrap());
+  assert_eq!(rx.try_recv(), Err(std::sync::mpsc::TryRecvError::Empty));
+  term.destroy();
+  let (out, status) = collect(&term, &rx);
+  assert_eq!(out, b"", "output after destroy()");
+  assert_eq!(status.signal, libc::SIGKILL);
+}
+
+/// The kept slave copy is the terminal's (the leak check counts it as held): its number is
+/// reported while it is open, is the slave in the process's pty listing, and is forgotten by
+/// the time the exit is reported, when it is closed.
+#[test]
+fn the_kept_slave_is_reported_as_the_terminals_until_it_is_closed() {
+  let _g = serial();
+  let (term, rx) = start(&keeping_slave("read x; printf bye"));
+  let slave = term.kept_slave_fd().expect("a kept slave");
+  let listed = crate::descriptors::ptys();
+  assert!(
+    listed.contains(&crate::descriptors::Descriptor {
+      fd: slave,
+      path: term.pts_name().to_string()
+    }),
+    "{listed:?}"
+  );
+  term.write(b"go\n".to_vec());
+  let (out, _) = collect(&term, &rx);
+  assert_eq!(out, b"go\r\nbye");
+  assert_eq!(term.kept_slave_fd(), None);
+  assert!(crate::descriptors::ptys().iter().all(|d| d.fd != slave));
+
+  // Without a kept slave there is none to report.
+  let (term, rx) = start(&sh("exit 0"));
+  assert_eq!(term.kept_slave_fd(), None);
+  collect(&term, &rx);
 }

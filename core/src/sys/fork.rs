@@ -89,10 +89,12 @@ pub struct ForkError {
   pub errno: Errno,
 }
 
-/// The same child as `spawn_on_tty`, but with `setgid`/`setuid` before the exec, which
-/// posix_spawn cannot express. It pays for a `fork()` of the host (page tables copied), so
-/// it is used only when a different user or group is asked for. Everything the child touches
-/// is prepared before the fork; the child makes only async-signal-safe calls.
+/// The same child as `spawn_on_tty`, but by `fork()` and exec: with `setgid`/`setuid` before
+/// the exec, which posix_spawn cannot express, and the way every child starts where the libc's
+/// posix_spawn cannot honour the request (glibc before 2.34 lacks addchdir_np/addclosefrom_np:
+/// see `spawn::needs_fork`). It pays for a `fork()` of the host (page tables copied), so
+/// posix_spawn is used wherever it can be. Everything the child touches is prepared before
+/// the fork; the child makes only async-signal-safe calls.
 pub fn fork_on_tty(
   req: &SpawnRequest<'_>,
   ids: &Credentials,

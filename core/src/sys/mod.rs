@@ -105,11 +105,15 @@ pub fn poller_add(
   interest: polling::Event,
 ) -> std::io::Result<()> {
   // SAFETY: `Poller::add` asks that the source be deleted before it is closed. Every
-  // descriptor registered here is deleted before its number is closed or released: a master
-  // in `Terminal::close` and `Terminal::destroy` (before /dev/null is swapped in), a pidfd in
-  // `Child::try_reap`. (Without that delete, epoll would keep reporting a closed number while
-  // a fork child still shared its open file description.) The poller itself lives as long as
-  // the process.
+  // descriptor registered here is deleted before its number is closed: a pidfd in
+  // `Child::try_reap`; a master in `Terminal::close`, under the write lock that closes it. A
+  // master's registration can also be added after `Terminal::destroy` deleted it (the reactor's
+  // `Entry::register` and `destroy` both hold only the shared lock, so destroy's delete may find
+  // nothing yet, and its /dev/null may already be on the number): `register` then sees the
+  // terminal no longer live and deletes the registration again, still under its shared lock, so
+  // before the number can close. (Without that delete, epoll would keep reporting a closed
+  // number while a fork child still shared its open file description.) The poller itself lives
+  // as long as the process.
   unsafe { poller.add_with_mode(fd.as_raw_fd(), interest, polling::PollMode::Oneshot) }
 }
 
@@ -184,9 +188,10 @@ pub fn process_name(pid: Pid) -> Option<String> {
   (n > 0).then(|| String::from_utf8_lossy(&buf[..n as usize]).into_owned())
 }
 
-/// A process's working directory (`proc_pidinfo(PROC_PIDVNODEPATHINFO)`, libproc).
+/// A process's working directory (`proc_pidinfo(PROC_PIDVNODEPATHINFO)`, libproc) and whether
+/// it has been deleted (its link count is 0: the kernel may still name its old path).
 #[cfg(target_os = "macos")]
-pub fn process_cwd(pid: Pid) -> Option<String> {
+pub fn process_cwd(pid: Pid) -> Option<(String, bool)> {
   let mut info = MaybeUninit::<libc::proc_vnodepathinfo>::zeroed();
   let size = std::mem::size_of::<libc::proc_vnodepathinfo>() as c_int;
   // SAFETY: proc_pidinfo writes at most `size` bytes into `info`, which is zero-initialised
@@ -205,6 +210,7 @@ pub fn process_cwd(pid: Pid) -> Option<String> {
   }
   // SAFETY: zero-initialised above and fully written by the call.
   let info = unsafe { info.assume_init() };
+  let deleted = info.pvi_cdir.vip_vi.vi_stat.vst_nlink == 0;
   let path: Vec<u8> = info
     .pvi_cdir
     .vip_path
@@ -213,7 +219,7 @@ pub fn process_cwd(pid: Pid) -> Option<String> {
     .map(|&c| c as u8)
     .take_while(|&b| b != 0)
     .collect();
-  (!path.is_empty()).then(|| String::from_utf8_lossy(&path).into_owned())
+  (deleted || !path.is_empty()).then(|| (String::from_utf8_lossy(&path).into_owned(), deleted))
 }
 
 /// Every pid on the system (`proc_listallpids`, libproc).
@@ -237,15 +243,102 @@ pub fn all_pids() -> nix::Result<Vec<Pid>> {
   )
 }
 
-/// Arms `poller` (kqueue) to report the exit of our child `pid` under `key`, once.
+/// Arms `poller` (kqueue) to report the exit of our child `pid` under `key`, once. `first`
+/// for the first registration: `polling` keeps each pid in a set from `add_filter` to
+/// `delete_filter`, so a re-arm must be `modify_filter` (an add would fail as a duplicate),
+/// and every pid must leave through [`unwatch_process_exit`] when it is reaped (or a later
+/// child given the same recycled pid could never be registered). ESRCH means the process has
+/// already started exiting (XNU's `filt_procattach` cannot find a process whose references
+/// `proc_exit` has drained): its exit is under way and only the reap is left.
 #[cfg(target_os = "macos")]
-pub fn watch_process_exit(poller: &polling::Poller, pid: Pid, key: usize) -> std::io::Result<()> {
-  use polling::os::kqueue::{PollerKqueueExt, Process, ProcessOps};
+pub fn watch_process_exit(
+  poller: &polling::Poller,
+  pid: Pid,
+  key: usize,
+  first: bool,
+) -> std::io::Result<()> {
+  use polling::os::kqueue::PollerKqueueExt;
+  let filter = exit_filter(pid)?;
+  if first {
+    poller.add_filter(filter, key, polling::PollMode::Oneshot)
+  } else {
+    poller.modify_filter(filter, key, polling::PollMode::Oneshot)
+  }
+}
+
+/// Takes our reaped child `pid` out of `poller` (kqueue, and `polling`'s set of pids): called
+/// by the reap, on the reactor thread that alone registers pids, before any later terminal
+/// can register the same number. A filter that already fired (it is one-shot) or never
+/// attached is simply forgotten.
+#[cfg(target_os = "macos")]
+pub fn unwatch_process_exit(poller: &polling::Poller, pid: Pid) {
+  use polling::os::kqueue::PollerKqueueExt;
+  if let Ok(filter) = exit_filter(pid) {
+    let _ = poller.delete_filter(filter);
+  }
+}
+
+#[cfg(target_os = "macos")]
+fn exit_filter(pid: Pid) -> std::io::Result<polling::os::kqueue::Process<'static>> {
+  use polling::os::kqueue::{Process, ProcessOps};
   let pid = std::num::NonZeroI32::new(pid.as_raw()).ok_or(std::io::ErrorKind::InvalidInput)?;
-  // SAFETY: `pid` is a child of this process that has not been reaped (the caller,
-  // `Child::watch`, checks under the lock that the reap takes), so it cannot name another
-  // process while the filter exists: the filter is one-shot and goes with the exit event it
-  // reports, and the reap only ever follows that event (or a watch that failed).
-  let filter = unsafe { Process::from_pid(pid, ProcessOps::Exit) };
-  poller.add_filter(filter, key, polling::PollMode::Oneshot)
+  // SAFETY: `pid` is a child of this process: registered while it is not reaped (the caller,
+  // `Child::watch`, checks under the lock that the reap takes), so it names no other process
+  // then; deleted by the reap on the reactor thread, which is the only thread that registers
+  // pids, so no later child with the recycled number can be registered in between.
+  Ok(unsafe { Process::from_pid(pid, ProcessOps::Exit) })
+}
+
+/// Every descriptor of this process with the path of what it refers to, where it is a file
+/// or device (sockets, pipes and kqueues are left out): `proc_pidinfo(PROC_PIDLISTFDS)` for
+/// the numbers, `fcntl(F_GETPATH)` for each vnode's path. No descriptor is opened to list them.
+#[cfg(target_os = "macos")]
+pub fn open_descriptors() -> Vec<(std::os::fd::RawFd, String)> {
+  let entry = std::mem::size_of::<libc::proc_fdinfo>();
+  let pid = std::process::id() as c_int;
+  // SAFETY: with a null buffer the call only returns the bytes a listing needs (an estimate
+  // with room to spare).
+  let needed = unsafe { libc::proc_pidinfo(pid, libc::PROC_PIDLISTFDS, 0, ptr::null_mut(), 0) };
+  let mut room = (needed.max(0) as usize / entry) + 32;
+  let fds = loop {
+    let mut list: Vec<libc::proc_fdinfo> = Vec::with_capacity(room);
+    let bytes = (room * entry) as c_int;
+    // SAFETY: `list` has capacity for `bytes` bytes; the call writes at most that many, whole
+    // `proc_fdinfo` records, and returns how many bytes it wrote.
+    let n = unsafe {
+      libc::proc_pidinfo(
+        pid,
+        libc::PROC_PIDLISTFDS,
+        0,
+        list.as_mut_ptr().cast(),
+        bytes,
+      )
+    };
+    if n <= 0 {
+      return Vec::new();
+    }
+    let count = n as usize / entry;
+    if count == room {
+      room *= 2; // full: there may be more
+      continue;
+    }
+    // SAFETY: the kernel initialised the first `count` records.
+    unsafe { list.set_len(count) };
+    break list;
+  };
+  fds
+    .into_iter()
+    .filter(|f| f.proc_fdtype == libc::PROX_FDTYPE_VNODE as u32)
+    .filter_map(|f| {
+      let mut path = [0u8; libc::PATH_MAX as usize];
+      // SAFETY: F_GETPATH writes a NUL-terminated path of at most MAXPATHLEN (PATH_MAX)
+      // bytes into `path`; a number closed meanwhile just fails with EBADF.
+      let rc = unsafe { libc::fcntl(f.proc_fd, libc::F_GETPATH, path.as_mut_ptr()) };
+      if rc == -1 {
+        return None;
+      }
+      let path = CStr::from_bytes_until_nul(&path).ok()?;
+      Some((f.proc_fd, path.to_string_lossy().into_owned()))
+    })
+    .collect()
 }

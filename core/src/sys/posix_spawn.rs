@@ -14,8 +14,9 @@ pub struct SpawnRequest<'a> {
   pub program: &'a CStr,
   pub argv: &'a [CString],
   pub envp: &'a [CString],
-  /// The terminal's slave path: opened as fds 0, 1 and 2 after `setsid`, which makes it
-  /// the child's controlling terminal.
+  /// The terminal's slave path, opened as fds 0, 1 and 2. On Linux glibc creates the session
+  /// first, so the open makes it the child's controlling terminal; XNU runs the file actions
+  /// before the session exists, so on macOS the program is the spawn helper, which takes it.
   pub tty: &'a CStr,
   pub cwd: &'a CStr,
 }
@@ -122,9 +123,12 @@ impl SpawnState {
 #[cfg(target_os = "macos")]
 const POSIX_SPAWN_SETSID: c_int = 0x0400;
 
-/// `posix_spawn(3)` of a terminal's child: new session, the tty as fds 0-2 (and so its
+/// `posix_spawn(3)` of a terminal's child: new session, the tty as fds 0-2 (on Linux also its
 /// controlling terminal: a session leader without one acquires the first tty it opens without
-/// O_NOCTTY, and both glibc and XNU create the session before running the file actions),
+/// O_NOCTTY, and glibc's child calls setsid before it runs the file actions; XNU's
+/// `posix_spawn` in bsd/kern/kern_exec.c runs `exec_handle_file_actions` before
+/// `setsid_internal`, so there the tty is opened before the session exists and the spawn
+/// helper, core/src/bin/spawn-helper.rs, takes it as the controlling terminal),
 /// every signal's disposition reset and none blocked, `cwd`, and no other inherited
 /// descriptor. The host is not forked: glibc uses `clone(CLONE_VM|CLONE_VFORK)` and XNU
 /// builds the child in the kernel, so the cost does not grow with the host's heap, and errors
