@@ -7,6 +7,7 @@
 
 use super::ExitStatus;
 use crate::error::{Result, Syscall};
+use crate::session;
 use crate::spawn;
 use crate::sys;
 use nix::errno::Errno;
@@ -19,6 +20,8 @@ use std::sync::{Mutex, MutexGuard};
 pub(super) struct Child {
   pid: Pid,
   state: Mutex<State>,
+  /// The other members of the child's session, pinned at its exit (see [`session`]).
+  members: session::Pinned,
 }
 
 #[derive(Debug)]
@@ -36,6 +39,7 @@ impl From<spawn::Child> for Child {
         pidfd: c.pidfd,
         reaped: false,
       }),
+      members: session::Pinned::default(),
     }
   }
 }
@@ -55,9 +59,14 @@ impl Child {
 
   /// Sends `signal` unless the child has been reaped (then there is nobody to signal).
   pub(super) fn signal(&self, signal: i32) -> Result<()> {
+    self.send(signal).map(drop)
+  }
+
+  /// `signal`, telling whether the child got it (it had not been reaped).
+  fn send(&self, signal: i32) -> Result<bool> {
     let state = self.state();
     if state.reaped {
-      return Ok(());
+      return Ok(false);
     }
     let sent = match &state.pidfd {
       #[cfg(target_os = "linux")]
@@ -67,8 +76,8 @@ impl Child {
       }
     };
     match sent {
-      Err(Errno::ESRCH) => Ok(()), // exited, not yet reaped
-      other => other.syscall("kill"),
+      Err(Errno::ESRCH) => Ok(false), // exited, not yet reaped
+      other => other.map(|()| true).syscall("kill"),
     }
   }
 
@@ -103,6 +112,10 @@ impl Child {
   /// Collects the exit status if the child has exited; then stops watching it and closes the
   /// pidfd, under the same lock as `signal`.
   pub(super) fn try_reap(&self, poller: &Poller) -> Option<ExitStatus> {
+    #[cfg(target_os = "linux")]
+    if self.exited_unreaped() {
+      session::pin(self);
+    }
     let mut state = self.state();
     if state.reaped {
       return None;
@@ -125,6 +138,60 @@ impl Child {
       let _ = poller.delete(std::os::fd::AsFd::as_fd(&pidfd));
     }
     Some(status)
+  }
+}
+
+/// What `killSession` needs of the session's leader. Only the reactor reaps, so a zombie seen
+/// here stays one until its `try_reap`.
+impl session::Leader for Child {
+  fn sid(&self) -> Pid {
+    self.pid
+  }
+
+  fn pinned(&self) -> &session::Pinned {
+    &self.members
+  }
+
+  fn holds(&self) -> bool {
+    let state = self.state();
+    let probe = match &state.pidfd {
+      #[cfg(target_os = "linux")]
+      Some(fd) => sys::pidfd_send_signal(std::os::fd::AsFd::as_fd(fd), 0),
+      _ => nix::sys::signal::kill(self.pid, None),
+    };
+    !state.reaped && matches!(probe, Ok(()) | Err(Errno::EPERM))
+  }
+
+  fn send(&self, signal: i32) -> Result<bool> {
+    Child::send(self, signal)
+  }
+
+  #[cfg(target_os = "macos")]
+  fn holding(&self, f: &mut dyn FnMut() -> Result<usize>) -> Option<Result<usize>> {
+    let state = self.state();
+    (!state.reaped).then(f)
+  }
+}
+
+impl Child {
+  /// The session's members, pinned since the child's exit; closed with the pty.
+  pub(super) fn members(&self) -> &session::Pinned {
+    &self.members
+  }
+
+  /// Whether the child has exited and is still a zombie (waitid's WNOWAIT leaves it one).
+  #[cfg(target_os = "linux")]
+  fn exited_unreaped(&self) -> bool {
+    use nix::sys::wait::{waitid, Id, WaitPidFlag, WaitStatus};
+    if self.state().reaped {
+      return false;
+    }
+    let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::WNOWAIT;
+    // An error other than ECHILD is an exit nix could not describe (a real-time signal).
+    !matches!(
+      waitid(Id::Pid(self.pid), flags),
+      Ok(WaitStatus::StillAlive) | Err(Errno::ECHILD)
+    )
   }
 }
 

@@ -1,0 +1,64 @@
+'use strict';
+
+// killSession() after the program's exit: the session's id is the program's pid, which the
+// kernel gives out again once no process of the session is left. Only members pinned while
+// they were members may be signalled (core/src/session.rs).
+
+const { spawnSync } = require('child_process');
+const fs = require('fs');
+const path = require('path');
+const pty = require('..');
+const { until, outputOf } = require('./helpers');
+
+/** Live (not zombie) processes of session `sid`, from /proc. */
+function sessionMembers(sid) {
+  return fs.readdirSync('/proc').filter((name) => {
+    if (!/^\d+$/.test(name)) return false;
+    try {
+      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      const [state, , , session] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return Number(session) === sid && state !== 'Z';
+    } catch {
+      return false; // gone
+    }
+  }).map(Number);
+}
+
+describe('a stranger that got the program pid', () => {
+  // A new pid namespace, where ns_last_pid decides the next pid: needs root (or
+  // CAP_SYS_ADMIN) and util-linux's unshare.
+  const prefix = 'unshare --pid --fork --mount-proc';
+  const canUnshare =
+    process.platform === 'linux' && spawnSync('/bin/sh', ['-c', `${prefix} true`], { timeout: 30000 }).status === 0;
+  if (!canUnshare) {
+    test.skip('skipped: needs Linux, root and unshare(1) for a pid namespace', () => {});
+    return;
+  }
+
+  test('is signalled neither by killSession() nor by `await using` after the exit', () => {
+    const fixture = path.join(__dirname, 'fixtures', 'session-reuse.js');
+    const r = spawnSync('/bin/sh', ['-c', `${prefix} "${process.execPath}" "${fixture}"`], {
+      encoding: 'utf8',
+      timeout: 60000,
+    });
+    expect(r.stderr).toBe('');
+    const out = JSON.parse(r.stdout);
+    expect(out.aExit).toEqual({ exitCode: 0, signal: 0 });
+    expect(out.reused).toBe(true); // the precondition: B's program has A's old pid
+    expect(out.signalled).toBe(0);
+    expect(out.bSignal).toBe(15); // our SIGTERM, not A's SIGKILL
+  });
+});
+
+test('killSession() after the exit reaches a background job pinned at the exit, and what it starts', async () => {
+  // The job forks a new `sleep` every 10 ms: those were never members at the exit.
+  const term = pty.spawn('/bin/sh', ['-c', 'trap "" HUP; (while :; do sleep 0.01; done) & echo "job $!"; exit 3'], {});
+  const seen = await outputOf(term, '\n');
+  const job = Number(/job (\d+)/.exec(seen)[1]);
+  expect((await term.exited).exitCode).toBe(3);
+  const sid = term.pid;
+  expect(sessionMembers(sid)).toContain(job);
+  expect(term.killSession('SIGKILL')).toBeGreaterThanOrEqual(1);
+  await until(() => sessionMembers(sid).length === 0, 15000, 'no process of the session left');
+  term.destroy();
+});
