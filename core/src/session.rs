@@ -291,6 +291,11 @@ pub fn signal(leader: &impl Leader, signal: i32) -> Result<usize> {
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
   use super::linux::session_of;
+  use super::*;
+  use crate::spawn::{spawn, SpawnOptions};
+  use nix::sys::wait::{waitid, waitpid, Id, WaitPidFlag};
+  use std::os::fd::{AsFd, OwnedFd};
+  use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 
   #[test]
   fn a_process_session_is_read_past_a_name_with_spaces_and_parentheses() {
@@ -300,5 +305,84 @@ mod tests {
     let sid = nix::unistd::getsid(None).unwrap().as_raw();
     assert_eq!(session_of(std::process::id() as i32), Some(sid));
     assert_eq!(session_of(i32::MAX), None);
+  }
+
+  /// A leader reaped by the test itself, as the reactor's `Child` is by the reactor.
+  struct TestLeader {
+    pid: Pid,
+    pidfd: OwnedFd,
+    reaped: AtomicBool,
+    pinned: Pinned,
+  }
+
+  impl Leader for TestLeader {
+    fn sid(&self) -> Pid {
+      self.pid
+    }
+    fn pinned(&self) -> &Pinned {
+      &self.pinned
+    }
+    fn holds(&self) -> bool {
+      !self.reaped.load(SeqCst) && crate::sys::pidfd_send_signal(self.pidfd.as_fd(), 0).is_ok()
+    }
+    fn send(&self, signal: i32) -> Result<bool> {
+      Ok(self.holds() && crate::sys::pidfd_send_signal(self.pidfd.as_fd(), signal).is_ok())
+    }
+  }
+
+  /// The pinned members' pids.
+  fn pinned_pids(leader: &TestLeader) -> Vec<i32> {
+    leader.pinned.lock().iter().map(|m| m.pid).collect()
+  }
+
+  #[test]
+  fn a_job_pinned_at_the_exit_is_signalled_after_the_reap_and_only_while_anchored() {
+    let _g = crate::test_support::serial();
+    let cmd = SpawnOptions::new("/bin/sh", &["-c", "trap '' HUP; sleep 30 & exit 0"]);
+    let spawned = spawn(&cmd).unwrap();
+    let leader = TestLeader {
+      pid: spawned.child.pid,
+      pidfd: spawned.child.pidfd.unwrap(),
+      reaped: AtomicBool::new(false),
+      pinned: Pinned::default(),
+    };
+    // The exit, leaving the leader a zombie: the moment the reactor pins.
+    waitid(
+      Id::Pid(leader.pid),
+      WaitPidFlag::WEXITED | WaitPidFlag::WNOWAIT,
+    )
+    .unwrap();
+    pin(&leader);
+    let jobs = pinned_pids(&leader);
+    assert_eq!(jobs.len(), 1, "the job, pinned");
+    let job = crate::sys::pidfd_open(Pid::from_raw(jobs[0])).unwrap();
+    waitpid(leader.pid, None).unwrap();
+    leader.reaped.store(true, SeqCst);
+
+    // Reaped: the job, still in the session, is the anchor; the leader is not signalled.
+    assert_eq!(signal(&leader, 0).unwrap(), 1);
+    assert_eq!(signal(&leader, libc::SIGKILL).unwrap(), 1);
+    let mut fds = [nix::poll::PollFd::new(
+      job.as_fd(),
+      nix::poll::PollFlags::POLLIN,
+    )];
+    assert_eq!(
+      nix::poll::poll(&mut fds, 10_000u16).unwrap(),
+      1,
+      "the job ended"
+    );
+    // Reaped by whoever adopted it (until then its zombie still holds the id, and counts).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while crate::sys::pidfd_send_signal(job.as_fd(), 0).is_ok() {
+      assert!(
+        std::time::Instant::now() < deadline,
+        "the job was never reaped"
+      );
+      std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    // Nothing anchors the id any more: nothing is found by it, and nothing stays pinned.
+    assert_eq!(signal(&leader, 0).unwrap(), 0);
+    assert!(leader.pinned.is_empty());
+    drop(spawned.master);
   }
 }
