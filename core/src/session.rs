@@ -110,6 +110,21 @@ mod linux {
     Some(out)
   }
 
+  /// The children of `reaper` that can be orphans it adopted: the kernel hands an orphan to
+  /// the reaper's first live thread (find_alive_thread), its main one unless that has exited;
+  /// the other threads' lists, which hold only children they started, are not read.
+  fn adopted_by(reaper: i32) -> Option<Vec<i32>> {
+    match std::fs::read_to_string(format!("/proc/{reaper}/task/{reaper}/children")) {
+      Ok(list) => Some(
+        list
+          .split_whitespace()
+          .filter_map(|p| p.parse().ok())
+          .collect(),
+      ),
+      Err(_) => children(reaper),
+    }
+  }
+
   /// Every pid in /proc: where children lists cannot be read.
   fn all_pids() -> Vec<i32> {
     let Ok(dir) = std::fs::read_dir("/proc") else {
@@ -137,7 +152,7 @@ mod linux {
     }
     let mut out = Vec::new();
     for reaper in reapers {
-      match children(reaper) {
+      match adopted_by(reaper) {
         Some(list) => out.extend(list),
         None if reaper == 1 => return all_pids(),
         None => {} // gone meanwhile

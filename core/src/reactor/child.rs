@@ -112,10 +112,6 @@ impl Child {
   /// Collects the exit status if the child has exited; then stops watching it and closes the
   /// pidfd, under the same lock as `signal`.
   pub(super) fn try_reap(&self, poller: &Poller) -> Option<ExitStatus> {
-    #[cfg(target_os = "linux")]
-    if self.exited_unreaped() {
-      session::pin(self);
-    }
     let mut state = self.state();
     if state.reaped {
       return None;
@@ -179,19 +175,26 @@ impl Child {
     &self.members
   }
 
-  /// Whether the child has exited and is still a zombie (waitid's WNOWAIT leaves it one).
-  #[cfg(target_os = "linux")]
-  fn exited_unreaped(&self) -> bool {
-    use nix::sys::wait::{waitid, Id, WaitPidFlag, WaitStatus};
-    if self.state().reaped {
-      return false;
+  /// Pins the other members of the child's session if it has exited and is still a zombie
+  /// (waitid's WNOWAIT leaves it one): while it is, its pid, the session's id, cannot be given
+  /// out again. Only the reactor reaps, and calls this just before `try_reap`. Nothing on
+  /// macOS, which has no pidfds.
+  pub(super) fn pin_session_if_exited(&self) {
+    #[cfg(target_os = "linux")]
+    {
+      use nix::sys::wait::{waitid, Id, WaitPidFlag, WaitStatus};
+      if self.state().reaped {
+        return;
+      }
+      let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::WNOWAIT;
+      // An error other than ECHILD is an exit nix could not describe (a real-time signal).
+      if !matches!(
+        waitid(Id::Pid(self.pid), flags),
+        Ok(WaitStatus::StillAlive) | Err(Errno::ECHILD)
+      ) {
+        session::pin(self);
+      }
     }
-    let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::WNOWAIT;
-    // An error other than ECHILD is an exit nix could not describe (a real-time signal).
-    !matches!(
-      waitid(Id::Pid(self.pid), flags),
-      Ok(WaitStatus::StillAlive) | Err(Errno::ECHILD)
-    )
   }
 }
 
