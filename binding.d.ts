@@ -44,6 +44,13 @@ export declare class NativePty {
   destroy(): void
 }
 
+/**
+ * Internal, for the library's own tests: spawns from now on take the fork path as on an old
+ * glibc and kernel (Linux; nothing elsewhere). Not part of the API, never read from the
+ * environment.
+ */
+export declare function __testOldSystem(on: boolean): void
+
 /** The exit of a terminal's child, in node-pty's shape. */
 export interface ExitInfo {
   exitCode: number

@@ -125,6 +125,14 @@ pub struct ReactorInfo {
   pub tracked: u32,
 }
 
+/// Internal, for the library's own tests: spawns from now on take the fork path as on an old
+/// glibc and kernel (Linux; nothing elsewhere). Not part of the API, never read from the
+/// environment.
+#[napi(js_name = "__testOldSystem")]
+pub fn test_old_system(on: bool) {
+  spawn::emulate_old_system_for_tests(on);
+}
+
 #[napi]
 pub fn reactor_stats() -> ReactorInfo {
   let s = reactor::stats();
