@@ -3,23 +3,8 @@
 // The members node-pty-rs adds beyond node-pty: foreground, killSession, exited, explicit
 // resource management and async iteration (writableLength/onDrain: drain.test.js).
 
-const fs = require('fs');
 const pty = require('..');
-const { delay, until, exitOf, outputOf } = require('./helpers');
-
-/** Live (not zombie) processes of session `sid`, from /proc. */
-function sessionMembers(sid) {
-  return fs.readdirSync('/proc').filter((name) => {
-    if (!/^\d+$/.test(name)) return false;
-    try {
-      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
-      const [state, , , session] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return Number(session) === sid && state !== 'Z';
-    } catch {
-      return false; // gone
-    }
-  }).map(Number);
-}
+const { delay, until, exitOf, outputOf, sessionMembers } = require('./helpers');
 
 describe('foreground', () => {
   test("{ pid, name, cwd } of the foreground process group's leader; undefined after the exit", async () => {

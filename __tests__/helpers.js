@@ -106,4 +106,18 @@ function thrown(fn) {
   throw new Error('expected a throw');
 }
 
-module.exports = { fdCount, ptyFds, run, sh, delay, until, exitOf, outputOf, finish, thrown, endLeftovers };
+/** Live (not zombie) processes of session `sid`, from /proc. */
+function sessionMembers(sid) {
+  return fs.readdirSync('/proc').filter((name) => {
+    if (!/^\d+$/.test(name)) return false;
+    try {
+      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      const [state, , , session] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return Number(session) === sid && state !== 'Z';
+    } catch {
+      return false; // gone
+    }
+  }).map(Number);
+}
+
+module.exports = { fdCount, ptyFds, run, sh, delay, until, exitOf, outputOf, finish, thrown, endLeftovers, sessionMembers };

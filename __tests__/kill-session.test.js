@@ -5,24 +5,9 @@
 // they were members may be signalled (core/src/session.rs).
 
 const { spawnSync } = require('child_process');
-const fs = require('fs');
 const path = require('path');
 const pty = require('..');
-const { until, outputOf } = require('./helpers');
-
-/** Live (not zombie) processes of session `sid`, from /proc. */
-function sessionMembers(sid) {
-  return fs.readdirSync('/proc').filter((name) => {
-    if (!/^\d+$/.test(name)) return false;
-    try {
-      const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
-      const [state, , , session] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return Number(session) === sid && state !== 'Z';
-    } catch {
-      return false; // gone
-    }
-  }).map(Number);
-}
+const { until, outputOf, sessionMembers } = require('./helpers');
 
 describe('a stranger that got the program pid', () => {
   // A new pid namespace, where ns_last_pid decides the next pid: needs root (or
