@@ -242,7 +242,8 @@ mod linux {
   /// Sends `signal` to the leader and every member of its session; returns how many were
   /// signalled. After the leader's reap only what [`refresh`] anchors is signalled, and the
   /// members found are pinned, so that members forked by a pinned one that then exits stay
-  /// reachable; before, they need no pin (the leader holds the id, and is pinned at its exit).
+  /// reachable; before, they need no pin (the leader holds the id, and the reactor pins the
+  /// members there are at its exit).
   pub fn signal(leader: &impl Leader, signal: i32) -> Result<usize> {
     let mut members = leader.pinned().lock();
     let Some(fresh) = refresh(leader, &mut members) else {
