@@ -5,6 +5,8 @@
 // they were members may be signalled (core/src/session.rs).
 
 const { spawnSync } = require('child_process');
+const fs = require('fs');
+const os = require('os');
 const path = require('path');
 const pty = require('..');
 const { until, outputOf, sessionMembers } = require('./helpers');
@@ -35,15 +37,24 @@ describe('a stranger that got the program pid', () => {
   });
 });
 
-test('killSession() after the exit reaches a background job pinned at the exit, and what it starts', async () => {
-  // The job forks a new `sleep` every 10 ms: those were never members at the exit.
-  const term = pty.spawn('/bin/sh', ['-c', 'trap "" HUP; (while :; do sleep 0.01; done) & echo "job $!"; exit 3'], {});
-  const seen = await outputOf(term, '\n');
-  const job = Number(/job (\d+)/.exec(seen)[1]);
-  expect((await term.exited).exitCode).toBe(3);
-  const sid = term.pid;
-  expect(sessionMembers(sid)).toContain(job);
-  expect(term.killSession('SIGKILL')).toBeGreaterThanOrEqual(1);
-  await until(() => sessionMembers(sid).length === 0, 15000, 'no process of the session left');
-  term.destroy();
+test('killSession() after the exit reaches a background job pinned at the exit, and what it starts later', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'npr-kill-session-'));
+  const go = path.join(dir, 'go');
+  try {
+    // The job waits for the file, then starts a long sleep: a member forked after the exit.
+    const job = `trap "" HUP; (while [ ! -e ${go} ]; do sleep 0.01; done; sleep 1000 & echo "late $((6*7)) $!"; wait) & exit 3`;
+    const term = pty.spawn('/bin/sh', ['-c', job], {});
+    const late = outputOf(term, 'late 42');
+    expect((await term.exited).exitCode).toBe(3);
+    const sid = term.pid;
+    fs.writeFileSync(go, '');
+    const sleeper = Number(/late 42 (\d+)/.exec(await late)[1]);
+    expect(sessionMembers(sid)).toContain(sleeper);
+    // The job (pinned at the exit) and its sleep (found below it now), at least.
+    expect(term.killSession('SIGKILL')).toBeGreaterThanOrEqual(2);
+    await until(() => sessionMembers(sid).length === 0, 15000, 'no process of the session left');
+    term.destroy();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
