@@ -36,6 +36,12 @@ export declare class NativePty {
   /** Signals every process of the child's session; returns how many were signalled. */
   killSession(signal: number): number
   /**
+   * `kill` then `killSession`, on a thread of libuv's pool, resolving with killSession's
+   * count: what `await using` uses, so that disposing many terminals at once holds the JS
+   * thread neither for each search of a session nor for the CPU a signalled program takes.
+   */
+  killSessionAsync(signal: number): Promise<number>
+  /**
    * Releases the master before returning (its teardown and the child's SIGHUP follow on
    * the library's threads); the exit is still reported. Idempotent; also releases a master
    * that a background grandchild keeps open after the exit.
@@ -49,6 +55,13 @@ export interface DescriptorInfo {
   /** What it refers to: `/dev/ptmx`, `/dev/pts/N` (Linux) or `/dev/ttysNNN` (macOS). */
   target: string
 }
+
+/**
+ * Internal, for the library's own tests: spawns from now on take the fork path as on an old
+ * glibc and kernel (Linux; nothing elsewhere). Not part of the API, never read from the
+ * environment.
+ */
+export declare function __testOldSystem(on: boolean): void
 
 /** The exit of a terminal's child, in node-pty's shape. */
 export interface ExitInfo {

@@ -836,6 +836,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.NativePty = nativeBinding.NativePty
+module.exports.__testOldSystem = nativeBinding.__testOldSystem
 module.exports.open = nativeBinding.open
 module.exports.ptyDescriptors = nativeBinding.ptyDescriptors
 module.exports.ptyPool = nativeBinding.ptyPool

@@ -320,7 +320,8 @@ export interface ITerminal extends IPty, IDisposableTerminal {
   /**
    * (node-pty-rs) Signals every process still in the terminal's session: the program's process
    * group and its background jobs, not processes that left with setsid. Returns how many were
-   * signalled; 0 once the pty is closed.
+   * signalled; 0 once the pty is closed. After the program's exit it reaches the members there
+   * were at the exit (and what they start), never a stranger that got the program's pid.
    * @param signal Default `'SIGHUP'`. An unknown signal throws a `TypeError` with code
    * `'ERR_UNKNOWN_SIGNAL'`.
    */

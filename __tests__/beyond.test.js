@@ -3,36 +3,8 @@
 // The members node-pty-rs adds beyond node-pty: foreground, killSession, exited, explicit
 // resource management and async iteration (writableLength/onDrain: drain.test.js).
 
-const { execFileSync } = require('child_process');
 const pty = require('..');
-const { delay, until, exitOf, outputOf, processNameOf } = require('./helpers');
-
-/**
- * Live (not zombie) processes of session `sid`: pgrep -s, then ps's state (pgrep lists zombies
- * too). procps and BSD (macOS) pgrep/ps both take these options.
- */
-function sessionMembers(sid) {
-  let pids;
-  try {
-    pids = execFileSync('pgrep', ['-s', String(sid)], { encoding: 'utf8' }).trim().split('\n');
-  } catch (err) {
-    if (err.status === 1) return []; // none
-    throw err;
-  }
-  let states;
-  try {
-    states = execFileSync('ps', ['-o', 'pid=,stat=', '-p', pids.join(',')], { encoding: 'utf8' });
-  } catch (err) {
-    if (err.status === 1) return []; // all gone meanwhile
-    throw err;
-  }
-  return states
-    .trim()
-    .split('\n')
-    .map((l) => l.trim().split(/\s+/))
-    .filter(([, stat]) => stat && !stat.startsWith('Z'))
-    .map(([pid]) => Number(pid));
-}
+const { delay, until, exitOf, outputOf, processNameOf, sessionMembers } = require('./helpers');
 
 describe('foreground', () => {
   test("{ pid, name, cwd } of the foreground process group's leader; undefined after the exit", async () => {

@@ -1,5 +1,6 @@
 'use strict';
 
+const { execFileSync } = require('child_process');
 const fs = require('fs');
 const pty = require('..');
 const registry = require('../lib/registry');
@@ -20,7 +21,7 @@ function fdCount() {
  */
 function processNameOf(pid) {
   if (process.platform === 'linux') return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
-  return require('child_process').execFileSync('ps', ['-o', 'ucomm=', '-p', String(pid)], { encoding: 'utf8' }).trim();
+  return execFileSync('ps', ['-o', 'ucomm=', '-p', String(pid)], { encoding: 'utf8' }).trim();
 }
 
 /** A terminal's slave name on either kernel: /dev/pts/N (Linux devpts), /dev/ttysNNN (macOS). */
@@ -138,4 +139,31 @@ function thrown(fn) {
   throw new Error('expected a throw');
 }
 
-module.exports = { FD_DIR, TTY_NAME, processNameOf, testOn, describeOn, fdCount, ptyFds, run, sh, delay, until, exitOf, outputOf, finish, thrown, endLeftovers };
+/**
+ * Live (not zombie) processes of session `sid`: pgrep -s, then ps's state (pgrep lists zombies
+ * too). procps and BSD (macOS) pgrep/ps both take these options.
+ */
+function sessionMembers(sid) {
+  let pids;
+  try {
+    pids = execFileSync('pgrep', ['-s', String(sid)], { encoding: 'utf8' }).trim().split('\n');
+  } catch (err) {
+    if (err.status === 1) return []; // none
+    throw err;
+  }
+  let states;
+  try {
+    states = execFileSync('ps', ['-o', 'pid=,stat=', '-p', pids.join(',')], { encoding: 'utf8' });
+  } catch (err) {
+    if (err.status === 1) return []; // all gone meanwhile
+    throw err;
+  }
+  return states
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/))
+    .filter(([, stat]) => stat && !stat.startsWith('Z'))
+    .map(([pid]) => Number(pid));
+}
+
+module.exports = { FD_DIR, TTY_NAME, processNameOf, testOn, describeOn, fdCount, ptyFds, run, sh, delay, until, exitOf, outputOf, finish, thrown, endLeftovers, sessionMembers };

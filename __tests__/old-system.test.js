@@ -3,8 +3,9 @@
 // glibc < 2.34 (RHEL 8, Debian 11, Ubuntu 20.04) has no posix_spawn_file_actions_addclosefrom_np,
 // glibc < 2.29 no addchdir_np, and kernels < 5.9 no close_range: the prebuilt Linux packages
 // (glibc 2.17 floor) must still honour cwd and keep the host's descriptors from the child
-// there. NODE_PTY_RS_TEST_OLD_SYSTEM=1 (test-only, read by the core at each spawn) makes this
-// machine behave so; the same checks run without it, so both paths keep the same promises.
+// there. The binding's internal __testOldSystem(true) makes this machine behave so (the fixture
+// calls it when NODE_PTY_RS_TEST_OLD_SYSTEM=1; the library itself reads no such variable); the
+// same checks run without it, so both paths keep the same promises.
 
 const { execFileSync } = require('child_process');
 const path = require('path');

@@ -67,4 +67,11 @@ describe('a devpts instance with its own limit (as a container mounts)', () => {
     expect(w.detail.match(/^pid \d+ \(\/bin\/sh\) on \/dev\/pts\/\d+, alive \d+ s, spawned at:$/gm)).toHaveLength(3);
     expect(w.detail).toContain('pool-probe.js');
   });
+
+  test('a small pool is read at every spawn: slots another process takes between two spawns are seen', () => {
+    const r = probeIn(mount.replace('max=4', 'max=10'), 'burst');
+    expect(r.before).toBe(0); // 1 of 10
+    // 1 + 7 + 1: a reading of 1 of 10 must not let the next spawn skip the pool.
+    expect(r.warnings).toEqual([{ code: 'PTY_POOL_LOW', message: 'pty pool 9 of 10 in use (90%); this process holds 2 of them' }]);
+  });
 });

@@ -1,6 +1,6 @@
 'use strict';
 
-// npm run bench [-- --rounds N] [-- --only spawn|throughput|latency|scale|destroy] [-- --write]
+// npm run bench [-- --rounds N] [-- --only spawn|throughput|latency|scale|destroy|killsession] [-- --write]
 //
 // node-pty-rs, node-pty 1.1.0 and @lydell/node-pty 1.1.0 side by side in one run: every
 // measurement in a fresh process, libraries alternating within each round, medians over the
@@ -222,7 +222,29 @@ function destroyTable(ds) {
   ].join('\n');
 }
 
-function targets({ spawn, tp, lat, sc, ds }) {
+/** killSession() exists in node-pty-rs alone: measured for it only. */
+function runKillSession() {
+  const rounds = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    log(`killsession: round ${round + 1}, node-pty-rs`);
+    rounds.push(measure('node-pty-rs', ['killsession', TERMINALS]));
+  }
+  return medianOf(rounds) || {};
+}
+
+function killSessionTable(ks) {
+  return [
+    `### 6. killSession(): ${TERMINALS} terminals (\`cat\`), node-pty-rs only (the others have none), median over ${ROUNDS} rounds`,
+    '',
+    'Disposing all at once (`await using`): the longest event-loop stall (gap between ticks of a 1 ms timer), the most JS-thread time on a CPU within one such gap (the rest is the thread waiting for a CPU), and the longest gap over 1 s idle (the machine\'s own noise).',
+    '',
+    '| per killSession(): JS thread on a CPU, p50 µs | p99 µs | wall clock, p50 µs | p99 µs | dispose all: longest stall, ms | most JS-thread time on a CPU within one gap, ms | idle: longest gap, ms | ms to dispose all |',
+    '|---|---|---|---|---|---|---|---|',
+    `| ${fmt(ks.cpuP50us, 0)} | ${fmt(ks.cpuP99us, 0)} | ${fmt(ks.p50us, 0)} | ${fmt(ks.p99us, 0)} | ${fmt(ks.stallMs, 1)} | ${fmt(ks.stallCpuMs, 1)} | ${fmt(ks.idleStallMs, 1)} | ${fmt(ks.disposeAllMs, 0)} |`,
+  ].join('\n');
+}
+
+function targets({ spawn, tp, lat, sc, ds, ks }) {
   const ours2 = spawn[2]['node-pty-rs'] || {};
   const np2 = spawn[2]['node-pty'] || {};
   const ourTp = tp['node-pty-rs'] || {};
@@ -245,6 +267,8 @@ function targets({ spawn, tp, lat, sc, ds }) {
     check(ourSc.threadsAdded <= 2, `${TERMINALS} terminals add <= 2 threads: ${fmt(ourSc.threadsAdded, 0)}`),
     check(ourSc.rssPerTerminalKiB <= npSc.rssPerTerminalKiB, `RSS per terminal no more than node-pty's: ${fmt(ourSc.rssPerTerminalKiB, 1)} KiB vs ${fmt(npSc.rssPerTerminalKiB, 1)} KiB`),
     check(ourDs.p99us <= 1000, `destroy() p99 <= 1 ms with ${DESTROY[1]} of ${DESTROY[0]} terminals flooding: ${fmt(ourDs.p99us, 0)} µs`),
+    check(ks.cpuP99us <= 1000, `killSession() p99 <= 1 ms of JS-thread time at ${TERMINALS} terminals: ${fmt(ks.cpuP99us, 0)} µs on a CPU`),
+    check(ks.stallMs <= 50, `disposing ${TERMINALS} terminals stalls the event loop <= 50 ms: ${fmt(ks.stallMs, 1)} ms (JS thread on a CPU ${fmt(ks.stallCpuMs, 1)} ms of it)`),
   ].join('\n');
 }
 
@@ -296,6 +320,7 @@ function main() {
   const lat = wanted('latency') ? runRounds('latency', ['latency', KEYSTROKES]) : null;
   const sc = wanted('scale') ? runRounds('scale', ['scale', TERMINALS]) : null;
   const ds = wanted('destroy') ? runRounds('destroy', ['destroy', ...DESTROY]) : null;
+  const ks = wanted('killsession') ? runKillSession() : null;
   const sections = [
     spawn && spawnTable(spawn),
     spawn && '![spawn cost against host heap](spawn-cost.svg)',
@@ -303,6 +328,7 @@ function main() {
     lat && latencyTable(lat),
     sc && scaleTable(sc),
     ds && destroyTable(ds),
+    ks && killSessionTable(ks),
   ].filter(Boolean);
   const report = [
     '# Benchmark results',
@@ -310,7 +336,7 @@ function main() {
     `Made with \`npm run bench -- --write\` (bench/bench.js): ${header}.`,
     `Every measurement runs in a fresh Node process; within each round the libraries alternate; the tables show medians over the rounds.`,
     '',
-    ...(ONLY ? [] : [targets({ spawn, tp, lat, sc, ds }), '']),
+    ...(ONLY ? [] : [targets({ spawn, tp, lat, sc, ds, ks }), '']),
     ...sections.flatMap((section) => [section, '']),
   ].join('\n');
   process.stdout.write(report);

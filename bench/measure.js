@@ -7,6 +7,7 @@
 //   node --expose-gc measure.js <library> latency <count>
 //   node --expose-gc measure.js <library> scale <count>
 //   node --expose-gc measure.js <library> destroy <count> <flooding>
+//   node --expose-gc measure.js node-pty-rs killsession <count>
 
 const fs = require('fs');
 
@@ -151,7 +152,69 @@ async function destroyCost(count, flooding) {
   return { count, flooding, p50us: percentile(samples, 50), p99us: percentile(samples, 99), allMs };
 }
 
-const scenarios = { spawn: spawnCost, throughput, latency, scale, destroy: destroyCost };
+/**
+ * killSession() (node-pty-rs only: the incumbents have none) with `count` terminals alive: the
+ * JS thread's time per call, then the longest event-loop stall while all of them are disposed
+ * with `await using` (SIGHUP to the session, the exit, SIGKILL to what is left).
+ */
+async function killSessionCost(count) {
+  count = Number(count);
+  const terms = [];
+  for (let i = 0; i < count; i++) terms.push(pty.spawn('cat', [], { env: ENV }));
+  await new Promise((r) => setTimeout(r, 1000)); // every cat has started
+  // The JS thread's time on a CPU (ns, Linux's schedstat), apart from the wall clock: on a
+  // busy machine the thread can lose the CPU for many ms in the middle of any call.
+  const onCpu = () => Number(fs.readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]) / 1e3;
+  const samples = [];
+  const cpu = [];
+  for (const term of terms) {
+    const c = onCpu();
+    const t = now();
+    term.killSession('SIGCONT'); // reaches each member, changes nothing
+    samples.push((now() - t) * 1000);
+    cpu.push(onCpu() - c);
+  }
+  /**
+   * The longest gap between ticks of a 1 ms timer while `work` runs, in wall-clock ms, and the
+   * most time the JS thread was on a CPU within one gap (its own work, not other processes').
+   */
+  async function longestStall(work) {
+    let last = now();
+    let lastCpu = onCpu();
+    let wall = 0;
+    let busy = 0;
+    const gap = () => {
+      const [t, c] = [now(), onCpu()];
+      wall = Math.max(wall, t - last);
+      busy = Math.max(busy, (c - lastCpu) / 1000);
+      [last, lastCpu] = [t, c];
+    };
+    const tick = setInterval(gap, 1);
+    await work();
+    clearInterval(tick);
+    gap();
+    return [wall, busy];
+  }
+  // The machine's own noise: the same timer over a second of doing nothing.
+  const [idleStallMs] = await longestStall(() => new Promise((r) => setTimeout(r, 1000)));
+  const t0 = now();
+  const dispose = Symbol.asyncDispose || Symbol.for('Symbol.asyncDispose');
+  const [stallMs, stallCpuMs] = await longestStall(() => Promise.all(terms.map((term) => term[dispose]())));
+  const disposeAllMs = now() - t0;
+  return {
+    count,
+    p50us: percentile(samples, 50),
+    p99us: percentile(samples, 99),
+    cpuP50us: percentile(cpu, 50),
+    cpuP99us: percentile(cpu, 99),
+    idleStallMs,
+    stallMs,
+    stallCpuMs,
+    disposeAllMs,
+  };
+}
+
+const scenarios = { spawn: spawnCost, throughput, latency, scale, destroy: destroyCost, killsession: killSessionCost };
 const keepAlive = setInterval(() => {}, 1000); // a pending measurement is never abandoned
 scenarios[scenario](...args).then(
   (result) => {

@@ -25,6 +25,9 @@ const INPUT_HIGH_WATER = 256 * 1024;
 const MAX_CELLS = 1000;
 // How often the foreground program is looked at (term.foreground: tcgetpgrp and /proc).
 const FOREGROUND_POLL_MS = 500;
+// A closed tab hangs up everything its shell started that is still in its session; what is
+// left this long after gets SIGKILL.
+const HANGUP_GRACE_MS = 2000;
 
 // The browser's terminal is not the one the server runs in: the variables that describe the
 // latter go, as the library drops them from a defaulted env.
@@ -58,9 +61,43 @@ function startDirectory(requested) {
 }
 
 /**
+ * Ends the whole session of `term`'s shell, background jobs that outlive the shell (`loop &
+ * exit`) included: SIGHUP to each process, as closing a terminal window sends, then SIGKILL to
+ * what is left after `graceMs` (at once when 0), then the pty goes. The pty stays open until
+ * then: killSession() reaches nobody once it is closed.
+ */
+function hangUp(term, graceMs) {
+  const signal = (name) => {
+    term.kill(name);
+    try {
+      term.killSession(name);
+    } catch {
+      // a process of the session that is not ours to signal (a setuid program)
+    }
+  };
+  let timer = null;
+  let finished = false;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    clearTimeout(timer);
+    signal('SIGKILL');
+    term.destroy();
+  };
+  signal('SIGHUP');
+  if (graceMs <= 0) return finish();
+  timer = setTimeout(finish, graceMs);
+  // The shell gone and its pty closed with it: nobody holds the tty, and killSession() could
+  // reach nobody any more; no need to wait.
+  term.exited.then(() => {
+    if (term.fd < 0) finish();
+  });
+}
+
+/**
  * Starts a shell for `ws`, in `options.cwd` when that is a directory; calls `onEnd` once,
- * when the socket has closed. Returns a function that destroys the terminal and drops the
- * connection at once (the server is going away).
+ * when the socket has closed (the session is then hung up, see `hangUp`). Returns a function
+ * that ends the session and drops the connection at once (the server is going away).
  */
 function startSession(ws, onEnd, options = {}) {
   const term = pty.spawn(process.env.SHELL || '/bin/bash', [], {
@@ -126,21 +163,21 @@ function startSession(ws, onEnd, options = {}) {
   });
 
   let ended = false;
-  const end = () => {
+  const end = (graceMs = HANGUP_GRACE_MS) => {
     if (ended) return;
     ended = true;
     clearInterval(watch);
-    term.destroy();
+    hangUp(term, graceMs);
     onEnd();
   };
-  ws.on('close', end);
+  ws.on('close', () => end());
   ws.on('error', () => {
     end();
     ws.terminate();
   });
 
   return () => {
-    end();
+    end(0); // the server is going away: no grace
     // The close frame usually makes it out before the connection drops, so the tab can say why.
     ws.close(1001, 'the server is shutting down');
     ws.terminate();

@@ -12,9 +12,13 @@ const LOW = 0.8;
 const INTERVAL_MS = 60 * 1000;
 const OLDEST_SHOWN = 3;
 // Reading the pool costs tens of microseconds (hundreds on macOS, a readdir of /dev), so a
-// reading far from LOW lets the next spawns skip it: half the slots left below LOW (others
-// may spawn as fast as we do), and never for longer than RECHECK_MS.
-const RECHECK_MS = 1000;
+// reading far from LOW lets the next spawns skip it, within RECHECK_MS, but only as many as
+// cannot bring the pool to LOW unseen: the headroom below LOW less what other processes are
+// allowed to take in that window (RESERVE: at least 64 slots, a quarter of the pool on larger
+// ones), halved (another host using this library skips the same way). A pool with less
+// headroom than that (any pool under about 100 slots) is read at every spawn.
+const RECHECK_MS = 250;
+const reserve = (max) => Math.max(64, Math.ceil(max / 4));
 let lastWarned = -Infinity;
 let lastRead = -Infinity;
 let skips = 0;
@@ -28,7 +32,7 @@ function checkPool() {
   }
   const pool = native.ptyPool();
   lastRead = now;
-  skips = pool ? Math.max(0, Math.floor((LOW * pool.max - pool.inUse) / 2)) : 0;
+  skips = pool ? Math.max(0, Math.floor((LOW * pool.max - pool.inUse - reserve(pool.max)) / 2)) : 0;
   if (!pool || pool.max === 0 || pool.inUse < LOW * pool.max) return;
   lastWarned = now;
   const terminals = registry.describeLive().sort((a, b) => b.ageMs - a.ageMs);

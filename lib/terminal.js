@@ -248,6 +248,7 @@ class Terminal extends TerminalBase {
   /**
    * Signals every process still in the terminal's session: the program's process group and
    * its background jobs, not processes that left with setsid. Returns how many were signalled.
+   * After the exit: the members pinned at the exit and what they start (core/src/session.rs).
    */
   killSession(signal) {
     const number = signalNumber(signal);
@@ -277,30 +278,34 @@ class Terminal extends TerminalBase {
   async [asyncDispose]() {
     const exited = this.exited;
     // Paced output must not hold the exit back, and a signal must reach the program even after
-    // destroy() (kill() goes through its pidfd; killSession() needs the pty).
+    // destroy() (the native kill goes through its pidfd; killSession() needs the pty).
     this.resume();
-    const signal = (name) => {
-      this.kill(name);
+    // The program and its session are signalled off the JS thread: disposing a thousand
+    // terminals at once must hold it neither for each search of a session nor for the CPU
+    // each signalled program takes from the thread that signals it.
+    const signal = async (name) => {
+      if (!this._native) return;
       try {
-        this.killSession(name);
+        await this._native.killSessionAsync(signalNumber(name));
       } catch {
         // some processes of the session are not ours to signal (a setuid program)
       }
     };
     try {
       if (!this._hasExited()) {
-        signal('SIGHUP');
+        await signal('SIGHUP');
         let timer;
         const grace = new Promise((resolve) => {
           timer = setTimeout(resolve, DISPOSE_GRACE_MS);
         });
         const winner = await Promise.race([exited.then(() => 'exited'), grace]);
         clearTimeout(timer);
-        if (winner !== 'exited') signal('SIGKILL');
+        if (winner !== 'exited') await signal('SIGKILL');
       }
       await exited;
-      // Background jobs that ignored the hangup are part of the terminal too.
-      signal('SIGKILL');
+      // Background jobs that ignored the hangup are part of the terminal too; with the pty
+      // closed at the exit, none holds it, and killSession() would reach nobody.
+      if (this.fd >= 0) await signal('SIGKILL');
     } finally {
       this.destroy();
     }

@@ -11,9 +11,11 @@ use node_pty_rs_core::{descriptors, error, pty, reactor, spawn};
 
 use crate::per_env::EnvTerminals;
 use error::SysError;
-use napi::bindgen_prelude::{Buffer, BufferSlice, Either3, Function, Null, Object, ToNapiValue};
+use napi::bindgen_prelude::{
+  AsyncTask, Buffer, BufferSlice, Either3, Function, Null, Object, ToNapiValue,
+};
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
-use napi::{Env, Status};
+use napi::{Env, Status, Task};
 use napi_derive::napi;
 use pty::Size;
 use reactor::{Event, StartError, Terminal};
@@ -150,6 +152,14 @@ pub struct ReactorInfo {
   pub exit_polled: u32,
 }
 
+/// Internal, for the library's own tests: spawns from now on take the fork path as on an old
+/// glibc and kernel (Linux; nothing elsewhere). Not part of the API, never read from the
+/// environment.
+#[napi(js_name = "__testOldSystem")]
+pub fn test_old_system(on: bool) {
+  spawn::emulate_old_system_for_tests(on);
+}
+
 #[napi]
 pub fn reactor_stats() -> ReactorInfo {
   let s = reactor::stats();
@@ -255,12 +265,58 @@ impl NativePty {
     Ok(u32::try_from(n).unwrap_or(u32::MAX))
   }
 
+  /// `kill` then `killSession`, on a thread of libuv's pool, resolving with killSession's
+  /// count: what `await using` uses, so that disposing many terminals at once holds the JS
+  /// thread neither for each search of a session nor for the CPU a signalled program takes.
+  #[napi(ts_return_type = "Promise<number>")]
+  pub fn kill_session_async(&self, signal: i32) -> AsyncTask<KillSession> {
+    AsyncTask::new(KillSession {
+      term: self.term.clone(),
+      signal,
+      error: None,
+    })
+  }
+
   /// Releases the master before returning (its teardown and the child's SIGHUP follow on
   /// the library's threads); the exit is still reported. Idempotent; also releases a master
   /// that a background grandchild keeps open after the exit.
   #[napi]
   pub fn destroy(&self) {
     self.term.destroy();
+  }
+}
+
+pub struct KillSession {
+  term: Arc<Terminal>,
+  signal: i32,
+  /// The core's error, turned into a JS one on the JS thread.
+  error: Option<SysError>,
+}
+
+impl Task for KillSession {
+  type Output = u32;
+  type JsValue = u32;
+
+  fn compute(&mut self) -> napi::Result<u32> {
+    // The program also after destroy(), when killSession reaches nobody; node-pty's kill()
+    // ignores what the system refuses (a setuid program).
+    let _ = self.term.kill(self.signal);
+    match self.term.kill_session(self.signal) {
+      Ok(n) => Ok(u32::try_from(n).unwrap_or(u32::MAX)),
+      Err(e) => {
+        let message = e.to_string();
+        self.error = Some(e);
+        Err(napi::Error::new(Status::GenericFailure, message))
+      }
+    }
+  }
+
+  fn resolve(&mut self, _env: Env, n: u32) -> napi::Result<u32> {
+    Ok(n)
+  }
+
+  fn reject(&mut self, env: Env, err: napi::Error) -> napi::Result<u32> {
+    Err(self.error.as_ref().map_or(err, |e| js_error(&env, e)))
   }
 }
 

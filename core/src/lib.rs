@@ -10,6 +10,7 @@ pub mod error;
 pub mod process;
 pub mod pty;
 pub mod reactor;
+pub mod session;
 pub mod spawn;
 mod sys;
 #[cfg(test)]

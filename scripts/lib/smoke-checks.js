@@ -14,6 +14,9 @@ const { elf } = require('./binary-formats'); // test-arm64.js copies it beside t
 
 const [pkgDir, expectArch] = process.argv.slice(2);
 const pty = require(path.resolve(pkgDir));
+// The fork fallback of an old glibc and kernel, forced through the binding's internal switch
+// (test-arm64.js sets this variable, which the library itself does not read).
+if (process.env.NODE_PTY_RS_TEST_OLD_SYSTEM === '1') require(path.resolve(pkgDir, 'lib', 'native.js')).__testOldSystem(true);
 
 const fdCount = () => fs.readdirSync('/proc/self/fd').length;
 const ptyFds = () =>

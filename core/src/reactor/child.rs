@@ -7,6 +7,7 @@
 
 use super::ExitStatus;
 use crate::error::{Result, Syscall};
+use crate::session;
 use crate::spawn;
 use crate::sys;
 use nix::errno::Errno;
@@ -31,6 +32,8 @@ pub(super) enum Watch {
 pub(super) struct Child {
   pid: Pid,
   state: Mutex<State>,
+  /// The other members of the child's session, pinned at its exit (see [`session`]).
+  members: session::Pinned,
 }
 
 #[derive(Debug)]
@@ -48,6 +51,7 @@ impl From<spawn::Child> for Child {
         pidfd: c.pidfd,
         reaped: false,
       }),
+      members: session::Pinned::default(),
     }
   }
 }
@@ -71,11 +75,22 @@ impl Child {
   }
 
   /// Sends `signal` unless the child has been reaped (then there is nobody to signal);
-  /// `true` when it was sent to a child not yet reaped.
+  /// `true` when the child is not reaped yet: it got the signal, or it is already exiting.
   pub(super) fn signal(&self, signal: i32) -> Result<bool> {
+    Ok(self.deliver(signal)?.is_some())
+  }
+
+  /// `signal`, telling whether the child got it (it had neither exited nor been reaped).
+  fn send(&self, signal: i32) -> Result<bool> {
+    Ok(self.deliver(signal)? == Some(true))
+  }
+
+  /// `None` once reaped; else whether the signal reached the child (`false`: it has exited
+  /// and waits to be reaped).
+  fn deliver(&self, signal: i32) -> Result<Option<bool>> {
     let state = self.state();
     if state.reaped {
-      return Ok(false);
+      return Ok(None);
     }
     let sent = match &state.pidfd {
       #[cfg(target_os = "linux")]
@@ -85,8 +100,8 @@ impl Child {
       }
     };
     match sent {
-      Err(Errno::ESRCH) => Ok(true), // exited, not yet reaped
-      other => other.map(|()| true).syscall("kill"),
+      Err(Errno::ESRCH) => Ok(Some(false)), // exited, not yet reaped
+      other => other.map(|()| Some(true)).syscall("kill"),
     }
   }
 
@@ -154,6 +169,67 @@ impl Child {
     #[cfg(target_os = "macos")]
     sys::unwatch_process_exit(poller, self.pid);
     Some(status)
+  }
+}
+
+/// What `killSession` needs of the session's leader. Only the reactor reaps, so a zombie seen
+/// here stays one until its `try_reap`.
+impl session::Leader for Child {
+  fn sid(&self) -> Pid {
+    self.pid
+  }
+
+  fn pinned(&self) -> &session::Pinned {
+    &self.members
+  }
+
+  fn holds(&self) -> bool {
+    let state = self.state();
+    let probe = match &state.pidfd {
+      #[cfg(target_os = "linux")]
+      Some(fd) => sys::pidfd_send_signal(std::os::fd::AsFd::as_fd(fd), 0),
+      _ => nix::sys::signal::kill(self.pid, None),
+    };
+    !state.reaped && matches!(probe, Ok(()) | Err(Errno::EPERM))
+  }
+
+  fn send(&self, signal: i32) -> Result<bool> {
+    Child::send(self, signal)
+  }
+
+  #[cfg(target_os = "macos")]
+  fn holding(&self, f: &mut dyn FnMut() -> Result<usize>) -> Option<Result<usize>> {
+    let state = self.state();
+    (!state.reaped).then(f)
+  }
+}
+
+impl Child {
+  /// The session's members, pinned since the child's exit; closed with the pty.
+  pub(super) fn members(&self) -> &session::Pinned {
+    &self.members
+  }
+
+  /// Pins the other members of the child's session if it has exited and is still a zombie
+  /// (waitid's WNOWAIT leaves it one): while it is, its pid, the session's id, cannot be given
+  /// out again. Only the reactor reaps, and calls this just before `try_reap`. Nothing on
+  /// macOS, which has no pidfds.
+  pub(super) fn pin_session_if_exited(&self) {
+    #[cfg(target_os = "linux")]
+    {
+      use nix::sys::wait::{waitid, Id, WaitPidFlag, WaitStatus};
+      if self.state().reaped {
+        return;
+      }
+      let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::WNOWAIT;
+      // An error other than ECHILD is an exit nix could not describe (a real-time signal).
+      if !matches!(
+        waitid(Id::Pid(self.pid), flags),
+        Ok(WaitStatus::StillAlive) | Err(Errno::ECHILD)
+      ) {
+        session::pin(self);
+      }
+    }
   }
 }
 

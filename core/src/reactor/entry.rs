@@ -254,6 +254,11 @@ impl Entry {
     let key = self.id() << 1 | 1;
     match &self.term.child {
       Some(child) if self.status.is_none() && !self.child_armed => {
+        // A pty past its end of file closes with the exit, and `killSession` with it: only a
+        // pty that may outlive the program needs its session pinned.
+        if !self.eof {
+          child.pin_session_if_exited();
+        }
         self.status = child.try_reap(poller);
         self.next_poll = None;
         if self.status.is_none() {

@@ -246,16 +246,16 @@ impl Terminal {
   }
 
   /// Signals every process in the child's session (its process group and background jobs;
-  /// not those that left with setsid); returns how many. Nothing once the master is closed:
-  /// after that the session's id may belong to a stranger.
+  /// not those that left with setsid); returns how many. After the child's reap only the
+  /// members pinned at its exit, and those they started, are reached ([`crate::session`]);
+  /// nothing once the master is closed.
   pub fn kill_session(&self, signal: i32) -> Result<usize> {
     let Some(child) = &self.child else {
       return Ok(0);
     };
-    // Checked, then scanned without the lock: the scan is slow, and the reactor may need the
-    // lock meanwhile. The session's id cannot be reused while any member is left.
+    // Checked, then signalled without the master's lock, which the reactor may need meanwhile.
     match self.with_master(|_| ()) {
-      Some(()) => process::signal_session(child.pid(), signal),
+      Some(()) => crate::session::signal(child, signal),
       None => Ok(0),
     }
   }
@@ -307,6 +307,10 @@ impl Terminal {
     let mut master = self.master.write().unwrap_or_else(|e| e.into_inner());
     if let Some(fd) = master.take() {
       let _ = self.reactor.poller.delete(fd.as_fd());
+    }
+    // `kill_session` signals nothing from now on: the session's pins can go.
+    if let Some(child) = &self.child {
+      child.members().clear();
     }
   }
 }

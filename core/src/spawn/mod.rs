@@ -72,24 +72,34 @@ pub struct Spawned {
   pub slave: Option<OwnedFd>,
 }
 
-/// TEST-ONLY switch, read at each spawn: `NODE_PTY_RS_TEST_OLD_SYSTEM=1` makes spawning behave
-/// as on glibc < 2.34 with a kernel < 5.9 (RHEL 8, Debian 10/11): posix_spawn is not used (as
-/// when addchdir_np/addclosefrom_np are missing), and the fork path's child closes the host's
-/// descriptors one by one (as without close_range). The tests set it because this machine's
-/// glibc and kernel are new; nothing else should.
-pub const TEST_OLD_SYSTEM_ENV: &str = "NODE_PTY_RS_TEST_OLD_SYSTEM";
+/// Test-only: spawning behaves as on glibc < 2.34 with a kernel < 5.9 (RHEL 8, Debian
+/// 10/11): posix_spawn is not used (as when addchdir_np/addclosefrom_np are missing), and the
+/// fork path's child closes the host's descriptors one by one (as without close_range). Set
+/// only by [`emulate_old_system_for_tests`], which the binding exposes under an internal name
+/// for the tests (this machine's glibc and kernel are new): never from the environment, so
+/// that nothing in a user's environment changes how children are started.
+#[cfg(target_os = "linux")]
+static OLD_SYSTEM: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Test-only: see [`OLD_SYSTEM`]. For the whole process; a no-op on macOS.
+#[doc(hidden)]
+pub fn emulate_old_system_for_tests(on: bool) {
+  #[cfg(target_os = "linux")]
+  {
+    OLD_SYSTEM.store(on, std::sync::atomic::Ordering::Relaxed);
+    sys::emulate_missing_close_range(on);
+  }
+  #[cfg(not(target_os = "linux"))]
+  let _ = on;
+}
 
 /// Whether the spawn takes the fork path: for a different user or group, or where posix_spawn
 /// could not honour the cwd or keep the host's descriptors from the child (an older libc);
 /// never an ENOSYS reported as the program's failure.
 fn needs_fork(cmd: &SpawnOptions) -> bool {
   #[cfg(target_os = "linux")]
-  {
-    let old = std::env::var_os(TEST_OLD_SYSTEM_ENV).is_some_and(|v| v == "1");
-    sys::emulate_missing_close_range(old);
-    if old {
-      return true;
-    }
+  if OLD_SYSTEM.load(std::sync::atomic::Ordering::Relaxed) {
+    return true;
   }
   cmd.uid.is_some() || cmd.gid.is_some() || !sys::posix_spawn_is_complete()
 }

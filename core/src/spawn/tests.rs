@@ -107,17 +107,14 @@ fn run_to_end(s: Spawned) -> (String, i32) {
   (String::from_utf8_lossy(&out).into_owned(), code)
 }
 
-/// The fallback for an old libc and kernel, forced with the test-only switch: it is read
-/// from the environment at each spawn, so it is set for a run of this test binary of its
-/// own rather than in this multi-threaded process.
-#[test]
+/// Runs the ignored test `name` alone in a run of this test binary of its own, with `env`
+/// added: for switches that hold for a whole process, which this multi-threaded one shares.
 #[cfg(target_os = "linux")]
-fn old_system_fallback_in_a_process_of_its_own() {
-  let _g = serial();
+fn in_a_process_of_its_own(name: &str, env: &[(&str, &str)]) {
   let out = std::process::Command::new(std::env::current_exe().unwrap())
-    .args(["--exact", "spawn::tests::old_system_fallback", "--ignored"])
+    .args(["--exact", name, "--ignored"])
     .args(["--test-threads=1", "--nocapture"])
-    .env(TEST_OLD_SYSTEM_ENV, "1")
+    .envs(env.iter().copied())
     .output()
     .unwrap();
   let text =
@@ -126,12 +123,46 @@ fn old_system_fallback_in_a_process_of_its_own() {
   assert!(text.contains("1 passed"), "{text}");
 }
 
+/// A user's environment does not change how children are started: the variable the switch
+/// was once read from (at each spawn) chooses nothing.
+#[test]
+#[cfg(target_os = "linux")]
+fn the_environment_does_not_choose_the_fork_path_in_a_process_of_its_own() {
+  let _g = serial();
+  in_a_process_of_its_own(
+    "spawn::tests::the_environment_does_not_choose_the_fork_path",
+    &[("NODE_PTY_RS_TEST_OLD_SYSTEM", "1")],
+  );
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+#[ignore = "run by the_environment_does_not_choose_the_fork_path_in_a_process_of_its_own"]
+fn the_environment_does_not_choose_the_fork_path() {
+  assert_eq!(
+    std::env::var("NODE_PTY_RS_TEST_OLD_SYSTEM").as_deref(),
+    Ok("1")
+  );
+  let plain = SpawnOptions::new("/bin/true", &[]);
+  assert_eq!(needs_fork(&plain), !crate::sys::posix_spawn_is_complete());
+}
+
+/// The fallback for an old libc and kernel, forced with the test-only switch, which holds for
+/// the whole process.
+#[test]
+#[cfg(target_os = "linux")]
+fn old_system_fallback_in_a_process_of_its_own() {
+  let _g = serial();
+  in_a_process_of_its_own("spawn::tests::old_system_fallback", &[]);
+}
+
 #[test]
 #[cfg(target_os = "linux")]
 #[ignore = "run by old_system_fallback_in_a_process_of_its_own, with the switch set"]
 fn old_system_fallback() {
   use std::os::fd::AsRawFd;
-  assert_eq!(std::env::var(TEST_OLD_SYSTEM_ENV).as_deref(), Ok("1"));
+  emulate_old_system_for_tests(true);
+  assert!(needs_fork(&SpawnOptions::new("/bin/true", &[])));
   let path = vec!["PATH=/usr/bin:/bin".to_string()];
 
   // The cwd is honoured without addchdir_np.

@@ -76,7 +76,7 @@ static CLOSE_LIMIT: AtomicI32 = AtomicI32::new(0);
 /// Test-only: the child closes descriptors one by one as on a kernel without close_range.
 static CLOSE_ONE_BY_ONE: AtomicBool = AtomicBool::new(false);
 
-/// Test-only (see `spawn::TEST_OLD_SYSTEM_ENV`): makes the fork path's child close the
+/// Test-only (see `spawn::emulate_old_system_for_tests`): makes the fork path's child close the
 /// host's descriptors as it must on a kernel without close_range(2).
 pub fn emulate_missing_close_range(on: bool) {
   CLOSE_ONE_BY_ONE.store(on, Ordering::Relaxed);
