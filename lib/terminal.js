@@ -3,7 +3,7 @@
 const { StringDecoder } = require('string_decoder');
 const { constants } = require('os');
 const native = require('./native');
-const { EventSource } = require('./events');
+const { EventSource, emitGuarded } = require('./events');
 const liveness = require('./liveness');
 const { fromNative, call, unknownSignal } = require('./errors');
 const registry = require('./registry');
@@ -136,7 +136,7 @@ class Terminal extends TerminalBase {
     // Through _onNative, like real output and exit: dropped after destroy(), held while paused.
     setImmediate(() => {
       this._onNative(Buffer.from(`${err.message}\r\n`));
-      if (this.listenerCount('error') > 0 && !this._isDestroyed()) this.emit('error', err);
+      if (this.listenerCount('error') > 0 && !this._isDestroyed()) emitGuarded(this, 'error', err);
       this._onNative({ exitCode: 1, signal: 0, error: err });
     });
   }
@@ -171,12 +171,12 @@ class Terminal extends TerminalBase {
     // A drain queued before a later write() left bytes queued again is stale.
     if (this._state !== RUNNING || this.writableLength > 0) return;
     this._onDrain.fire();
-    this.emit('drain');
+    emitGuarded(this, 'drain');
   }
 
   _emitData(data) {
     this._onData.fire(data);
-    this.emit('data', data);
+    emitGuarded(this, 'data', data);
   }
 
   _finish(exit) {
@@ -195,9 +195,11 @@ class Terminal extends TerminalBase {
     const event = { exitCode: exit.exitCode, signal: exit.signal };
     if (exit.error) event.error = exit.error;
     this._exitEvent = event;
-    this.emit('close');
+    // Not a listener: `exited` (and so `await using`) does not depend on what listeners do.
+    if (this._resolveExited) this._resolveExited(event);
+    emitGuarded(this, 'close');
     this._onExit.fire(event);
-    this.emit('exit', event.exitCode, event.signal);
+    emitGuarded(this, 'exit', event.exitCode, event.signal);
   }
 
   /** Whether the exit has been reported. */
@@ -256,7 +258,11 @@ class Terminal extends TerminalBase {
   /** A Promise of the same event `onExit` gets. */
   get exited() {
     if (!this._exitedPromise) {
-      this._exitedPromise = this._exitEvent ? Promise.resolve(this._exitEvent) : new Promise((resolve) => this._onExit.event(resolve));
+      this._exitedPromise = this._exitEvent
+        ? Promise.resolve(this._exitEvent)
+        : new Promise((resolve) => {
+            this._resolveExited = resolve;
+          });
     }
     return this._exitedPromise;
   }
