@@ -217,10 +217,16 @@ export interface IPty {
    */
   kill(signal?: string): void;
 
-  /** Pauses the pty for customizable flow control. */
+  /**
+   * Pauses the pty for customizable flow control: no more output is read (the program blocks
+   * once the kernel's buffer is full) until `resume()`.
+   */
   pause(): void;
 
-  /** Resumes the pty for customizable flow control. */
+  /**
+   * Resumes the pty for customizable flow control. (node-pty-rs) Undoes `pause()` only: output
+   * stays held while a `for await` loop or `pipe()` destination is behind.
+   */
   resume(): void;
 }
 
@@ -321,12 +327,21 @@ export interface ITerminal extends IPty, IDisposableTerminal {
   /** (node-pty-rs) The legacy form of `onDrain`. */
   on(event: 'drain', listener: () => void): void;
 
-  /** (node-pty-rs) A Promise of the same event `onExit` gets. */
+  /**
+   * (node-pty-rs) A Promise of the same event `onExit` gets; it settles whatever the listeners
+   * do (as do `await using`, the iterator and `pipe()`): an `onData`/`onExit` listener that
+   * throws is reported as EventEmitter reports it, as an uncaught exception, and the other
+   * listeners still get the event.
+   */
   readonly exited: Promise<IExitEvent>;
 
   /**
    * (node-pty-rs) The output as an async iterable, ending after the exit. A loop slower than
-   * the program pauses the terminal (above 1 MiB queued); `break` leaves it running.
+   * the program pauses the terminal (above 1 MiB queued, until it is down to 512 KiB);
+   * `break` (or `return()`, which also ends a pending `next()` with `{ done: true }`) leaves
+   * it running. Several loops on one terminal each get every chunk: output flows only while
+   * none of them is behind, so memory is bounded by the slowest. A loop (or `pipe()`) that
+   * catches up never undoes `pause()`, nor another loop's pause: only `resume()` does.
    */
   [Symbol.asyncIterator](): AsyncIterableIterator<string | Buffer>;
 }

@@ -63,6 +63,115 @@ describe('a listener that throws', () => {
   });
 });
 
+/** Whether the terminal holds its output back now, as diagnostics() reports it. */
+const paused = (term) => pty.diagnostics().terminals.some((t) => t.pid === term.pid && t.paused);
+
+describe('for await loops', () => {
+  const HIGH_WATER = 1024 * 1024; // what a loop queues before it holds output back
+
+  test('two loops on one terminal: both get every character, and the one behind holds output back for both', async () => {
+    const N = 16 * 1024 * 1024;
+    const term = pty.spawn('/bin/sh', ['-c', `head -c ${N} /dev/zero | tr '\\000' x`], {});
+    let delivered = 0;
+    term.onData((d) => (delivered += d.length));
+    const gate = () => {
+      let open;
+      const promise = new Promise((resolve) => (open = resolve));
+      return { promise, open };
+    };
+    const gateA = gate();
+    const gateB = gate();
+    let b = 0;
+    let maxBehind = 0;
+    let pausedWhileBehind = false;
+    const loopA = (async () => {
+      let n = 0;
+      for await (const chunk of term) {
+        n += chunk.length;
+        maxBehind = Math.max(maxBehind, delivered - b);
+        if (n === chunk.length) await gateA.promise;
+        else if (n === delivered && !pausedWhileBehind && paused(term)) {
+          pausedWhileBehind = true;
+          gateB.open();
+        }
+      }
+      gateB.open();
+      return n;
+    })();
+    const loopB = (async () => {
+      let n = 0;
+      for await (const chunk of term) {
+        n += chunk.length;
+        b = n;
+        if (n === chunk.length) await gateB.promise;
+      }
+      return n;
+    })();
+    // Both loops stop after their first chunk until their queues, past the high-water mark,
+    // have paused the terminal; then A catches up while B still waits: the terminal must stay
+    // paused for B. (Added after the loops' own listeners, so it sees what they did.)
+    term.onData(() => {
+      if (paused(term)) gateA.open();
+    });
+    expect(await Promise.all([loopA, loopB])).toEqual([N, N]);
+    expect(pausedWhileBehind).toBe(true);
+    // Without the shared hold, B's queue took all of the output A resumed: 16 MiB.
+    expect(maxBehind).toBeLessThanOrEqual(4 * HIGH_WATER);
+    expect(await term.exited).toEqual({ exitCode: 0, signal: 0 });
+  });
+
+  test("a loop that catches up does not undo the user's pause()", async () => {
+    const N = 8 * 1024 * 1024;
+    const term = pty.spawn('/bin/sh', ['-c', `head -c ${N} /dev/zero | tr '\\000' x`], {});
+    let delivered = 0;
+    term.onData((d) => (delivered += d.length));
+    let release;
+    const stalled = new Promise((resolve) => (release = resolve));
+    let pausedAfterCatchingUp;
+    const loop = (async () => {
+      let n = 0;
+      for await (const chunk of term) {
+        n += chunk.length;
+        if (n === chunk.length) await stalled;
+        else if (n === delivered && pausedAfterCatchingUp === undefined) {
+          pausedAfterCatchingUp = paused(term);
+          term.resume();
+        }
+      }
+      return n;
+    })();
+    term.onData(() => {
+      // The loop is behind and holds output back; now the user pauses too.
+      if (paused(term)) {
+        term.pause();
+        release();
+      }
+    });
+    expect(await loop).toBe(N);
+    expect(pausedAfterCatchingUp).toBe(true);
+    expect(await term.exited).toEqual({ exitCode: 0, signal: 0 });
+  });
+
+  test('return() while a next() is pending settles it { done: true }', async () => {
+    const term = pty.spawn('/bin/sh', ['-c', 'echo ready; exec cat'], {});
+    const it = term[Symbol.asyncIterator]();
+    let seen = '';
+    while (!seen.includes('ready')) seen += (await it.next()).value;
+    const results = [];
+    // Nothing more comes: both wait, until return().
+    it.next().then((r) => results.push(r));
+    it.next().then((r) => results.push(r));
+    await it.return();
+    expect(results).toEqual([
+      { value: undefined, done: true },
+      { value: undefined, done: true },
+    ]);
+    expect(await it.next()).toEqual({ value: undefined, done: true });
+    term.destroy();
+    expect((await term.exited).signal).toBe(1);
+  });
+});
+
 afterAll(() => {
   pty.assertNoLeaks();
 });

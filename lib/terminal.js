@@ -55,6 +55,8 @@ const RUNNING = 'running';
 const DESTROYED = 'destroyed';
 const EXITED = 'exited';
 const CLOSED = 'closed';
+/** The user's own hold on the output: pause() and resume(). */
+const USER = Object.freeze({ holder: 'pause()' });
 
 /**
  * A terminal running one program: node-pty's UnixTerminal. Output arrives on `onData` (and
@@ -82,7 +84,9 @@ class Terminal extends TerminalBase {
     this.handleFlowControl = o.handleFlowControl;
     this._flowControlPause = o.flowControlPause;
     this._flowControlResume = o.flowControlResume;
-    this._paused = false;
+    this._paused = false; // output held back: while anyone holds it (_hold)
+    this._holds = new Set();
+    this._disposing = false;
     this._pending = [];
     this._state = RUNNING;
     this._native = null;
@@ -279,9 +283,11 @@ class Terminal extends TerminalBase {
    */
   async [asyncDispose]() {
     const exited = this.exited;
-    // Paced output must not hold the exit back, and a signal must reach the program even after
-    // destroy() (kill() goes through its pidfd; killSession() needs the pty).
-    this.resume();
+    // Paced output (pause(), a loop or pipe behind) must not hold the exit back, and a signal
+    // must reach the program even after destroy() (kill() goes through its pidfd; killSession()
+    // needs the pty).
+    this._disposing = true;
+    this._releaseHolds();
     const signal = (name) => {
       this.kill(name);
       try {
@@ -373,19 +379,45 @@ class Terminal extends TerminalBase {
     }
   }
 
-  /** Stops reading: nothing more is delivered, and the program blocks once the kernel's buffer is full. */
+  /**
+   * Stops reading: nothing more is delivered, and the program blocks once the kernel's buffer
+   * is full. Undone only by resume(): a `for await` loop that catches up does not undo it.
+   */
   pause() {
-    if (this._paused || this._isDestroyed()) return;
-    this._paused = true;
-    // Also after the exit: a background job's output would otherwise pile up in JS.
-    if (this._native) this._native.setPaused(true);
+    this._hold(USER, true);
   }
 
+  /** Undoes pause(); output flows again unless a `for await` loop or pipe() is still behind. */
   resume() {
-    if (!this._paused) return;
-    this._paused = false;
-    if (this._native) this._native.setPaused(false);
+    this._hold(USER, false);
+  }
+
+  /**
+   * Holds output back for `owner` (pause(), each `for await` loop or pipe() that is behind) or
+   * lets go. Output flows only while nobody holds it, so that no consumer undoes another's
+   * pause: memory stays bounded by the slowest.
+   * @param {object} owner
+   * @param {boolean} on
+   */
+  _hold(owner, on) {
+    if (on) {
+      if (this._isDestroyed() || this._disposing) return;
+      this._holds.add(owner);
+    } else if (!this._holds.delete(owner)) {
+      return;
+    }
+    const paused = this._holds.size > 0;
+    if (paused === this._paused) return;
+    this._paused = paused;
+    // Also after the exit: a background job's output would otherwise pile up in JS.
+    if (this._native) this._native.setPaused(paused);
     while (!this._paused && this._pending.length > 0) this._dispatch(this._pending.shift());
+  }
+
+  /** Lets go of every hold and takes no more: the exit (and what precedes it) is never held back. */
+  _releaseHolds() {
+    const holders = [...this._holds];
+    for (const owner of holders) this._hold(owner, false);
   }
 
   /**
@@ -400,6 +432,7 @@ class Terminal extends TerminalBase {
     this._state = this._state === EXITED ? CLOSED : DESTROYED;
     registry.untrack(this);
     this._pending = this._pending.filter((ev) => !Buffer.isBuffer(ev));
+    this._holds.clear();
     if (this._paused) {
       this._paused = false;
       while (this._pending.length > 0) this._dispatch(this._pending.shift());
