@@ -20,8 +20,12 @@ export declare class NativePty {
   get pidfd(): number
   /** Bytes accepted by `write` that the pty has not taken yet. */
   get writableLength(): number
-  /** Queues bytes for the child; never blocks. */
-  write(data: Buffer): void
+  /**
+   * Queues bytes for the child; never blocks. A string is sent as UTF-8, converted once
+   * straight into the memory its bytes wait in (no Buffer in between to copy from). Returns
+   * how many bytes were accepted.
+   */
+  write(data: string | Buffer): number
   setPaused(paused: boolean): void
   resize(cols: number, rows: number, pixelWidth: number, pixelHeight: number): void
   /** Signals the child until it has been reaped, destroyed or not. */

@@ -7,6 +7,7 @@
 //   node --expose-gc measure.js <library> latency <count>
 //   node --expose-gc measure.js <library> scale <count>
 //   node --expose-gc measure.js <library> destroy <count> <flooding>
+//   node --expose-gc measure.js <library> write <MiB>
 
 const fs = require('fs');
 
@@ -151,7 +152,32 @@ async function destroyCost(count, flooding) {
   return { count, flooding, p50us: percentile(samples, 50), p99us: percentile(samples, 99), allMs };
 }
 
-const scenarios = { spawn: spawnCost, throughput, latency, scale, destroy: destroyCost };
+/**
+ * How long write() of one large string blocks the JS thread: `mib` MiB of ASCII to a raw-mode
+ * `cat` that throws it away (what the pty has not taken stays queued in the library).
+ */
+async function writeCost(mib) {
+  const term = pty.spawn('/bin/sh', ['-c', 'stty raw -echo; echo ready; exec cat >/dev/null'], { env: ENV });
+  await new Promise((resolve) => {
+    let seen = '';
+    const ready = term.onData((d) => {
+      seen += d;
+      if (seen.includes('ready')) {
+        ready.dispose();
+        resolve();
+      }
+    });
+  });
+  const data = 'x'.repeat(Number(mib) * 1024 * 1024);
+  data.indexOf('y'); // repeat() builds a rope; reading it once flattens it, as a string from I/O is
+  const t0 = now();
+  term.write(data);
+  const ms = now() - t0;
+  term.kill('SIGKILL');
+  return { mib: Number(mib), ms };
+}
+
+const scenarios = { spawn: spawnCost, throughput, latency, scale, destroy: destroyCost, write: writeCost };
 const keepAlive = setInterval(() => {}, 1000); // a pending measurement is never abandoned
 scenarios[scenario](...args).then(
   (result) => {

@@ -9,7 +9,7 @@ const { fromNative, call, unknownSignal } = require('./errors');
 const registry = require('./registry');
 const { normalizeSpawn, encodingOf } = require('./options');
 const { TerminalBase } = require('./terminal-base');
-const { toBytes } = require('./input');
+const { toBytes, stringsAsUtf8, Backlog } = require('./input');
 const { pipe } = require('./pipe');
 const { checkPool } = require('./pool-warning');
 const { outputIterator } = require('./output-iterator');
@@ -80,6 +80,9 @@ class Terminal extends TerminalBase {
     this._bytesIn = 0;
     this._bytesOut = 0;
     this._encoding = o.encoding;
+    this._utf8Strings = stringsAsUtf8(o.encoding);
+    this._backlog = new Backlog();
+    this._feedScheduled = false;
     this._decoder = o.encoding === null ? null : new StringDecoder(o.encoding);
     this.handleFlowControl = o.handleFlowControl;
     this._flowControlPause = o.flowControlPause;
@@ -116,7 +119,7 @@ class Terminal extends TerminalBase {
       pid: this._pid,
       file: this._file,
       args: this._args,
-      bytesIn: this._bytesIn,
+      bytesIn: this._bytesIn + this._backlog.length,
       bytesOut: this._bytesOut,
       paused: this._paused,
       descriptors,
@@ -172,8 +175,13 @@ class Terminal extends TerminalBase {
 
   /** Input queued by write() has all been taken by the pty; not held back by pause(). */
   _drained() {
+    if (this._state !== RUNNING) return;
+    if (!this._backlog.empty) {
+      this._feed();
+      return;
+    }
     // A drain queued before a later write() left bytes queued again is stale.
-    if (this._state !== RUNNING || this.writableLength > 0) return;
+    if (this.writableLength > 0) return;
     this._onDrain.fire();
     emitGuarded(this, 'drain');
   }
@@ -192,6 +200,7 @@ class Terminal extends TerminalBase {
       if (tail.length > 0) this._emitData(tail);
     }
     registry.untrack(this);
+    this._backlog.clear(); // nobody reads the pty's input any more: the native queue drops it too
     // A background job may still hold the pty open after the exit; its output is still
     // delivered, and the library still holds the master until it ends or destroy() is called.
     if (this._native && this._native.fd >= 0) registry.linger(this);
@@ -227,7 +236,7 @@ class Terminal extends TerminalBase {
 
   /** Bytes accepted by write() that the pty has not taken yet. */
   get writableLength() {
-    return this._native ? this._native.writableLength : 0;
+    return this._native ? this._native.writableLength + this._backlog.length : 0;
   }
 
   get pid() {
@@ -332,10 +341,28 @@ class Terminal extends TerminalBase {
         return;
       }
     }
-    const bytes = toBytes(data, this._encoding);
-    if (this._live()) {
-      this._bytesIn += bytes.length;
-      this._native.write(bytes);
+    const input = typeof data === 'string' && this._utf8Strings ? data : toBytes(data, this._encoding);
+    if (!this._live()) return;
+    if (this._backlog.takes(input)) {
+      this._backlog.push(input);
+      this._feed();
+    } else {
+      this._bytesIn += this._native.write(input);
+    }
+  }
+
+  /** Hands the native queue the backlog's next slice once it has nothing left to send. */
+  _feed() {
+    if (this._feedScheduled || this._backlog.empty || !this._live() || this._native.writableLength > 0) return;
+    this._bytesIn += this._backlog.sendNext((slice) => this._native.write(slice));
+    // Bytes left queued bring a drain event, which feeds the next slice; if the pty took them
+    // all at once none comes: go on in the next turn of the event loop, not in this one.
+    if (this._native.writableLength === 0) {
+      this._feedScheduled = true;
+      setImmediate(() => {
+        this._feedScheduled = false;
+        this._drained();
+      });
     }
   }
 
@@ -431,6 +458,7 @@ class Terminal extends TerminalBase {
     if (this._isDestroyed()) return;
     this._state = this._state === EXITED ? CLOSED : DESTROYED;
     registry.untrack(this);
+    this._backlog.clear();
     this._pending = this._pending.filter((ev) => !Buffer.isBuffer(ev));
     this._holds.clear();
     if (this._paused) {
