@@ -227,13 +227,13 @@ function writeTable(wr) {
   const ours = wr['node-pty-rs'] || {};
   const rows = LIBRARIES.map((l) => {
     const r = wr[l] || {};
-    return `| ${l} | ${fmt(r.ms, 1)} | ${ratio(r.ms, ours.ms)} |`;
+    return `| ${l} | ${fmt(r.ms, 1)} | ${ratio(r.ms, ours.ms)} | ${fmt(r.stallMs, 1)} |`;
   });
   return [
     `### 6. write(): time the JS thread is blocked in one write() of a ${WRITE_MIB} MiB ASCII string to a raw-mode \`cat\`, median over ${ROUNDS} rounds`,
     '',
-    '| library | ms in write() | vs node-pty-rs |',
-    '|---|---|---|',
+    '| library | ms in write() | vs node-pty-rs | longest event-loop stall in the second after, ms |',
+    '|---|---|---|---|',
     ...rows,
   ].join('\n');
 }

@@ -173,8 +173,23 @@ async function writeCost(mib) {
   const t0 = now();
   term.write(data);
   const ms = now() - t0;
+  // Work that write() leaves for later turns of the event loop stalls them instead: the
+  // longest wait between two 1 ms timers over the next second shows it.
+  const stallMs = await new Promise((resolve) => {
+    const end = now() + 1000;
+    let last = now();
+    let most = 0;
+    const tick = () => {
+      const t = now();
+      most = Math.max(most, t - last);
+      last = t;
+      if (t < end) setTimeout(tick, 1);
+      else resolve(most);
+    };
+    setTimeout(tick, 1);
+  });
   term.kill('SIGKILL');
-  return { mib: Number(mib), ms };
+  return { mib: Number(mib), ms, stallMs };
 }
 
 const scenarios = { spawn: spawnCost, throughput, latency, scale, destroy: destroyCost, write: writeCost };
