@@ -42,6 +42,11 @@ test('the root tarball holds the loader and the typings, no native binary and no
     expect(files).toContain(f);
   }
   expect(files.filter((f) => /\.node$|spawn-helper/.test(f))).toEqual([]);
+  // README is the package's page on the registry: each file it links to is in the package.
+  const readme = execFileSync('tar', ['-xzOf', tarball, 'package/README.md'], { encoding: 'utf8' });
+  const linked = [...readme.matchAll(/\]\(([^)#:]+)(?:#[^)]*)?\)/g)].map((m) => `package/${m[1]}`);
+  expect(linked).toContain('package/docs/api.md');
+  expect(linked.filter((f) => !files.includes(f))).toEqual([]);
   const manifest = JSON.parse(execFileSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' }));
   expect(manifest.scripts).toBeUndefined();
   expect(manifest.devDependencies).toBeUndefined();

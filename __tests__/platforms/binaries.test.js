@@ -32,7 +32,7 @@ const cpuOf = { x64: 'x86-64', arm64: 'aarch64' };
 const report = [];
 
 afterAll(() => {
-  // The figures README and the issue ask for, printed with every run.
+  // The figures docs/platforms.md and the issue ask for, printed with every run.
   console.log(report.join('\n'));
 });
 
