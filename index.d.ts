@@ -263,7 +263,8 @@ export interface ITerminal extends IPty, IDisposableTerminal {
   /**
    * As node-pty's `pipe` (`Readable#pipe` of its master): every chunk of output is written to
    * `destination` in order; while `destination.write()` asks to wait the terminal is paused
-   * (so the program blocks instead of the output piling up), until `'drain'`. After the exit,
+   * (so the program blocks instead of the output piling up), until `'drain'`, which does not
+   * undo a `pause()` of the user's. After the exit,
    * and so after the last byte, `destination.end()` is called unless `options.end` is false.
    * `destination` gets the `'pipe'` and `'unpipe'` events with the terminal as the source.
    * @returns `destination`, for chaining.

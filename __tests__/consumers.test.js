@@ -5,6 +5,7 @@
 // loops that stop early.
 
 const { execFile } = require('child_process');
+const { Writable } = require('stream');
 const path = require('path');
 const pty = require('..');
 const { delay, exitOf, outputOf } = require('./helpers');
@@ -63,6 +64,14 @@ describe('a listener that throws', () => {
     // As EventEmitter: the listeners of the same event after the one that threw are skipped.
     expect(r.dataEvent).toBeUndefined();
     expect(r.exitEvent).toBeUndefined();
+  });
+
+  test("open(): the pair's other onData listeners and its data event still get the output", async () => {
+    const r = await throwingListeners('pair');
+    expect(r.uncaught).toEqual({ 'onData listener': 1 });
+    expect(r.thrown).toEqual({ 'onData listener': 1 });
+    expect(r.laterOnData).toMatch(/^hello\r\n/);
+    expect(r.dataEvent).toMatch(/^hello\r\n/);
   });
 });
 
@@ -153,6 +162,39 @@ describe('for await loops', () => {
     expect(await loop).toBe(N);
     expect(pausedAfterCatchingUp).toBe(true);
     expect(await term.exited).toEqual({ exitCode: 0, signal: 0 });
+  });
+
+  test("pipe(): a destination that drains does not undo the user's pause()", async () => {
+    const N = 4 * 1024 * 1024;
+    const term = pty.spawn('/bin/sh', ['-c', `head -c ${N} /dev/zero | tr '\\000' x`], {});
+    let received = 0;
+    let held = null;
+    let pausedAfterDrain;
+    const dest = new Writable({
+      highWaterMark: 1024,
+      write(chunk, _encoding, callback) {
+        received += chunk.length;
+        if (held !== null) return callback();
+        // The first chunk stalls the destination (the pipe pauses the terminal); meanwhile the
+        // user pauses too, and then the destination catches up and drains.
+        held = callback;
+        setImmediate(() => {
+          term.pause();
+          held();
+        });
+      },
+    });
+    dest.once('drain', () =>
+      process.nextTick(() => {
+        pausedAfterDrain = paused(term);
+        term.resume();
+      })
+    );
+    const finished = new Promise((resolve) => dest.on('finish', resolve));
+    term.pipe(dest);
+    await finished;
+    expect(pausedAfterDrain).toBe(true);
+    expect(received).toBe(N);
   });
 
   test('return() while a next() is pending settles it { done: true }', async () => {
