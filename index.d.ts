@@ -207,7 +207,9 @@ export interface IPty {
 
   /**
    * Writes data to the pty. Never blocks: bytes are queued and written in order as the
-   * program reads them.
+   * program reads them. (node-pty-rs) A string over 1 Mi characters is converted to UTF-8 a
+   * slice at a time as the pty takes it, not all at once on the JS thread; what is written
+   * after it waits behind it. Input the program has not taken by its exit is dropped.
    */
   write(data: string | Buffer): void;
 

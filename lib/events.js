@@ -66,4 +66,4 @@ class EventSource {
   }
 }
 
-module.exports = { EventSource, emitGuarded, throwLater };
+module.exports = { EventSource, emitGuarded };

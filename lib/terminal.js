@@ -200,7 +200,9 @@ class Terminal extends TerminalBase {
       if (tail.length > 0) this._emitData(tail);
     }
     registry.untrack(this);
-    this._backlog.clear(); // nobody reads the pty's input any more: the native queue drops it too
+    // The program is gone: input not yet handed to the native queue is dropped, as write()
+    // after the exit sends nothing (what that queue holds still goes to a job keeping the pty).
+    this._backlog.clear();
     // A background job may still hold the pty open after the exit; its output is still
     // delivered, and the library still holds the master until it ends or destroy() is called.
     if (this._native && this._native.fd >= 0) registry.linger(this);
