@@ -2,8 +2,8 @@
 
 // The drop-in promise, end to end: the packed tarballs as published (the root package and
 // this machine's platform package, built locally), installed under the alias @lydell/node-pty
-// with install scripts off, run programs written for @lydell/node-pty. The real registry
-// install of all seven is __tests__/platforms/registry.test.js (npm run test:platforms).
+// with install scripts off, run programs written for @lydell/node-pty. The real npm-registry
+// install of all seven is __tests__/platforms/npm-registry-install.test.js (npm run test:platforms).
 
 const { execFileSync } = require('child_process');
 const fs = require('fs');
