@@ -25,8 +25,12 @@ export declare class NativePty {
   get slaveFd(): number
   /** Bytes accepted by `write` that the pty has not taken yet. */
   get writableLength(): number
-  /** Queues bytes for the child; never blocks. */
-  write(data: Buffer): void
+  /**
+   * Queues bytes for the child; never blocks. A string is sent as UTF-8, converted once
+   * straight into the memory its bytes wait in (no Buffer in between to copy from). Returns
+   * how many bytes were accepted.
+   */
+  write(data: string | Buffer): number
   setPaused(paused: boolean): void
   resize(cols: number, rows: number, pixelWidth: number, pixelHeight: number): void
   /** Signals the child until it has been reaped, destroyed or not. */
@@ -49,19 +53,19 @@ export declare class NativePty {
   destroy(): void
 }
 
-/** One pty descriptor open in this process. */
-export interface DescriptorInfo {
-  fd: number
-  /** What it refers to: `/dev/ptmx`, `/dev/pts/N` (Linux) or `/dev/ttysNNN` (macOS). */
-  target: string
-}
-
 /**
  * Internal, for the library's own tests: spawns from now on take the fork path as on an old
  * glibc and kernel (Linux; nothing elsewhere). Not part of the API, never read from the
  * environment.
  */
 export declare function __testOldSystem(on: boolean): void
+
+/** One pty descriptor open in this process. */
+export interface DescriptorInfo {
+  fd: number
+  /** What it refers to: `/dev/ptmx`, `/dev/pts/N` (Linux) or `/dev/ttysNNN` (macOS). */
+  target: string
+}
 
 /** The exit of a terminal's child, in node-pty's shape. */
 export interface ExitInfo {

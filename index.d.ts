@@ -207,7 +207,9 @@ export interface IPty {
 
   /**
    * Writes data to the pty. Never blocks: bytes are queued and written in order as the
-   * program reads them.
+   * program reads them. (node-pty-rs) A string over 1 Mi characters is converted to UTF-8 a
+   * slice at a time as the pty takes it, not all at once on the JS thread; what is written
+   * after it waits behind it. Input the program has not taken by its exit is dropped.
    */
   write(data: string | Buffer): void;
 
@@ -233,7 +235,11 @@ export interface IPty {
    */
   pause(): void;
 
-  /** Resumes the pty for customizable flow control: what was held back is delivered, in order. */
+  /**
+   * Resumes the pty for customizable flow control: what was held back is delivered, in order.
+   * (node-pty-rs) Undoes `pause()` only: output stays held while a `for await` loop or `pipe()`
+   * destination is behind.
+   */
   resume(): void;
 }
 
@@ -270,7 +276,8 @@ export interface ITerminal extends IPty, IDisposableTerminal {
   /**
    * As node-pty's `pipe` (`Readable#pipe` of its master): every chunk of output is written to
    * `destination` in order; while `destination.write()` asks to wait the terminal is paused
-   * (so the program blocks instead of the output piling up), until `'drain'`. After the exit,
+   * (so the program blocks instead of the output piling up), until `'drain'`, which does not
+   * undo a `pause()` of the user's. After the exit,
    * and so after the last byte, `destination.end()` is called unless `options.end` is false.
    * `destination` gets the `'pipe'` and `'unpipe'` events with the terminal as the source.
    * @returns `destination`, for chaining.
@@ -339,12 +346,21 @@ export interface ITerminal extends IPty, IDisposableTerminal {
   /** (node-pty-rs) The legacy form of `onDrain`. */
   on(event: 'drain', listener: () => void): void;
 
-  /** (node-pty-rs) A Promise of the same event `onExit` gets. */
+  /**
+   * (node-pty-rs) A Promise of the same event `onExit` gets; it settles whatever the listeners
+   * do (as do `await using`, the iterator and `pipe()`): an `onData`/`onExit` listener that
+   * throws is reported as EventEmitter reports it, as an uncaught exception, and the other
+   * listeners still get the event.
+   */
   readonly exited: Promise<IExitEvent>;
 
   /**
    * (node-pty-rs) The output as an async iterable, ending after the exit. A loop slower than
-   * the program pauses the terminal (above 1 MiB queued); `break` leaves it running.
+   * the program pauses the terminal (above 1 MiB queued, until it is down to 512 KiB);
+   * `break` (or `return()`, which also ends a pending `next()` with `{ done: true }`) leaves
+   * it running. Several loops on one terminal each get every chunk: output flows only while
+   * none of them is behind, so memory is bounded by the slowest. A loop (or `pipe()`) that
+   * catches up never undoes `pause()`, nor another loop's pause: only `resume()` does.
    */
   [Symbol.asyncIterator](): AsyncIterableIterator<string | Buffer>;
 }

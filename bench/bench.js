@@ -1,6 +1,6 @@
 'use strict';
 
-// npm run bench [-- --rounds N] [-- --only spawn|throughput|latency|scale|destroy|killsession] [-- --write]
+// npm run bench [-- --rounds N] [-- --only spawn|throughput|latency|scale|destroy|killsession|write] [-- --write]
 //
 // node-pty-rs, node-pty 1.1.0 and @lydell/node-pty 1.1.0 side by side in one run: every
 // measurement in a fresh process, libraries alternating within each round, medians over the
@@ -24,6 +24,7 @@ const KEYSTROKES = argValue('--keystrokes', 2000);
 const TERMINALS = argValue('--terminals', 1000);
 const THROUGHPUT_BYTES = 100 * 1000 * 1000;
 const DESTROY = [300, 100]; // terminals, of which flooding output
+const WRITE_MIB = argValue('--write-mib', 256);
 const WRITE = process.argv.includes('--write');
 const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
 
@@ -244,7 +245,22 @@ function killSessionTable(ks) {
   ].join('\n');
 }
 
-function targets({ spawn, tp, lat, sc, ds, ks }) {
+function writeTable(wr) {
+  const ours = wr['node-pty-rs'] || {};
+  const rows = LIBRARIES.map((l) => {
+    const r = wr[l] || {};
+    return `| ${l} | ${fmt(r.ms, 1)} | ${ratio(r.ms, ours.ms)} | ${fmt(r.stallMs, 1)} |`;
+  });
+  return [
+    `### 7. write(): time the JS thread is blocked in one write() of a ${WRITE_MIB} MiB ASCII string to a raw-mode \`cat\`, median over ${ROUNDS} rounds`,
+    '',
+    '| library | ms in write() | vs node-pty-rs | longest event-loop stall in the second after, ms |',
+    '|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
+function targets({ spawn, tp, lat, sc, ds, ks, wr }) {
   const ours2 = spawn[2]['node-pty-rs'] || {};
   const np2 = spawn[2]['node-pty'] || {};
   const ourTp = tp['node-pty-rs'] || {};
@@ -253,6 +269,8 @@ function targets({ spawn, tp, lat, sc, ds, ks }) {
   const ourSc = sc['node-pty-rs'] || {};
   const npSc = sc['node-pty'] || {};
   const ourDs = ds['node-pty-rs'] || {};
+  const ourWr = wr['node-pty-rs'] || {};
+  const npWr = wr['node-pty'] || {};
   const check = (ok, text) => `| ${ok ? 'met' : '**missed**'} | ${text} |`;
   return [
     '### Targets',
@@ -269,6 +287,7 @@ function targets({ spawn, tp, lat, sc, ds, ks }) {
     check(ourDs.p99us <= 1000, `destroy() p99 <= 1 ms with ${DESTROY[1]} of ${DESTROY[0]} terminals flooding: ${fmt(ourDs.p99us, 0)} µs`),
     check(ks.cpuP99us <= 1000, `killSession() p99 <= 1 ms of JS-thread time at ${TERMINALS} terminals: ${fmt(ks.cpuP99us, 0)} µs on a CPU`),
     check(ks.stallMs <= 50, `disposing ${TERMINALS} terminals stalls the event loop <= 50 ms: ${fmt(ks.stallMs, 1)} ms (JS thread on a CPU ${fmt(ks.stallCpuMs, 1)} ms of it)`),
+    check(ourWr.ms <= npWr.ms, `write() of ${WRITE_MIB} MiB no slower than node-pty's: ${fmt(ourWr.ms, 1)} ms vs ${fmt(npWr.ms, 1)} ms`),
   ].join('\n');
 }
 
@@ -321,6 +340,7 @@ function main() {
   const sc = wanted('scale') ? runRounds('scale', ['scale', TERMINALS]) : null;
   const ds = wanted('destroy') ? runRounds('destroy', ['destroy', ...DESTROY]) : null;
   const ks = wanted('killsession') ? runKillSession() : null;
+  const wr = wanted('write') ? runRounds('write', ['write', WRITE_MIB]) : null;
   const sections = [
     spawn && spawnTable(spawn),
     spawn && '![spawn cost against host heap](spawn-cost.svg)',
@@ -329,6 +349,7 @@ function main() {
     sc && scaleTable(sc),
     ds && destroyTable(ds),
     ks && killSessionTable(ks),
+    wr && writeTable(wr),
   ].filter(Boolean);
   const report = [
     '# Benchmark results',
@@ -336,7 +357,7 @@ function main() {
     `Made with \`npm run bench -- --write\` (bench/bench.js): ${header}.`,
     `Every measurement runs in a fresh Node process; within each round the libraries alternate; the tables show medians over the rounds.`,
     '',
-    ...(ONLY ? [] : [targets({ spawn, tp, lat, sc, ds, ks }), '']),
+    ...(ONLY ? [] : [targets({ spawn, tp, lat, sc, ds, ks, wr }), '']),
     ...sections.flatMap((section) => [section, '']),
   ].join('\n');
   process.stdout.write(report);

@@ -8,6 +8,7 @@
 //   node --expose-gc measure.js <library> scale <count>
 //   node --expose-gc measure.js <library> destroy <count> <flooding>
 //   node --expose-gc measure.js node-pty-rs killsession <count>
+//   node --expose-gc measure.js <library> write <MiB>
 
 const fs = require('fs');
 
@@ -214,7 +215,46 @@ async function killSessionCost(count) {
   };
 }
 
-const scenarios = { spawn: spawnCost, throughput, latency, scale, destroy: destroyCost, killsession: killSessionCost };
+ * How long write() of one large string blocks the JS thread: `mib` MiB of ASCII to a raw-mode
+ * `cat` that throws it away (what the pty has not taken stays queued in the library).
+ */
+async function writeCost(mib) {
+  const term = pty.spawn('/bin/sh', ['-c', 'stty raw -echo; echo ready; exec cat >/dev/null'], { env: ENV });
+  await new Promise((resolve) => {
+    let seen = '';
+    const ready = term.onData((d) => {
+      seen += d;
+      if (seen.includes('ready')) {
+        ready.dispose();
+        resolve();
+      }
+    });
+  });
+  const data = 'x'.repeat(Number(mib) * 1024 * 1024);
+  data.indexOf('y'); // repeat() builds a rope; reading it once flattens it, as a string from I/O is
+  const t0 = now();
+  term.write(data);
+  const ms = now() - t0;
+  // Work that write() leaves for later turns of the event loop stalls them instead: the
+  // longest wait between two 1 ms timers over the next second shows it.
+  const stallMs = await new Promise((resolve) => {
+    const end = now() + 1000;
+    let last = now();
+    let most = 0;
+    const tick = () => {
+      const t = now();
+      most = Math.max(most, t - last);
+      last = t;
+      if (t < end) setTimeout(tick, 1);
+      else resolve(most);
+    };
+    setTimeout(tick, 1);
+  });
+  term.kill('SIGKILL');
+  return { mib: Number(mib), ms, stallMs };
+}
+
+const scenarios = { spawn: spawnCost, throughput, latency, scale, destroy: destroyCost, killsession: killSessionCost, write: writeCost };
 const keepAlive = setInterval(() => {}, 1000); // a pending measurement is never abandoned
 scenarios[scenario](...args).then(
   (result) => {

@@ -44,4 +44,89 @@ function toBytes(data, encoding) {
   throw invalidArgType('data', 'a string, a Buffer, a typed array, an ArrayBuffer or an Array', data);
 }
 
-module.exports = { toBytes };
+/**
+ * Whether strings written with `encoding` are sent as UTF-8: then the string itself goes to
+ * the native side, which converts it once, straight into the memory its bytes wait in.
+ * @param {string | null} encoding
+ */
+function stringsAsUtf8(encoding) {
+  return !encoding || /^utf-?8$/i.test(encoding);
+}
+
+/** Characters of a large string converted (and bytes of what follows it copied) per slice. */
+const SLICE = 1024 * 1024;
+
+/**
+ * Input waiting behind a large string, handed to the native queue a slice at a time as the pty
+ * takes it: write() of a 256 MiB string then converts 1 MiB on the JS thread instead of
+ * blocking it for the whole string, and no copy of the whole is held in memory. Strings are
+ * immutable, so keeping one is safe; a Buffer written behind one is copied, as a direct write
+ * copies it, so that what the caller does with it afterwards does not change what is sent.
+ */
+class Backlog {
+  constructor() {
+    /** @type {Array<{ data: string | Buffer, bytes: number | null }>} */
+    this._items = [];
+    this._offset = 0; // characters (or bytes) of the front item already sent
+    this._frontSent = 0; // bytes of the front item already sent
+  }
+
+  /** Whether `data` goes to the backlog rather than straight to the native queue. */
+  takes(data) {
+    return this._items.length > 0 || (typeof data === 'string' && data.length > SLICE);
+  }
+
+  /** @param {string | Buffer} data */
+  push(data) {
+    const item = typeof data === 'string' ? { data, bytes: null } : { data: Buffer.from(data), bytes: data.length };
+    this._items.push(item);
+  }
+
+  get empty() {
+    return this._items.length === 0;
+  }
+
+  /** Bytes not yet handed on; a string's UTF-8 length is counted once, when first asked. */
+  get length() {
+    let total = -this._frontSent;
+    for (const item of this._items) {
+      if (item.bytes === null) item.bytes = Buffer.byteLength(item.data, 'utf8');
+      total += item.bytes;
+    }
+    return total;
+  }
+
+  /**
+   * Hands the next slice to `write` (the native write, which returns the bytes it accepted).
+   * @param {(data: string | Buffer) => number} write
+   * @returns the bytes handed on
+   */
+  sendNext(write) {
+    const item = this._items[0];
+    const { data } = item;
+    let end = Math.min(this._offset + SLICE, data.length);
+    // A surrogate pair split across slices would become two U+FFFD.
+    if (typeof data === 'string' && end < data.length) {
+      const last = data.charCodeAt(end - 1);
+      if (last >= 0xd800 && last <= 0xdbff) end--;
+    }
+    const slice = typeof data === 'string' ? data.slice(this._offset, end) : data.subarray(this._offset, end);
+    const n = write(slice);
+    this._offset = end;
+    this._frontSent += n;
+    if (end === data.length) {
+      this._items.shift();
+      this._offset = 0;
+      this._frontSent = 0;
+    }
+    return n;
+  }
+
+  clear() {
+    this._items = [];
+    this._offset = 0;
+    this._frontSent = 0;
+  }
+}
+
+module.exports = { toBytes, stringsAsUtf8, Backlog };

@@ -7,6 +7,7 @@ const liveness = require('./liveness');
 const registry = require('./registry');
 const { normalizeOpen, encodingOf } = require('./options');
 const { TerminalBase } = require('./terminal-base');
+const { emitGuarded } = require('./events');
 const { toBytes } = require('./input');
 
 /**
@@ -100,18 +101,18 @@ class PairTerminal extends TerminalBase {
       if (--open === 0) {
         liveness.release();
         registry.untrack(this);
-        this.emit('close');
+        emitGuarded(this, 'close');
       }
     };
     this.master.on('close', closed);
     this.slave.on('close', closed);
     this.master.on('data', (d) => {
       this._onData.fire(d);
-      this.emit('data', d);
+      emitGuarded(this, 'data', d);
     });
     for (const end of [this.master, this.slave]) {
       end.on('error', (err) => {
-        if (this.listenerCount('error') > 0) this.emit('error', err);
+        if (this.listenerCount('error') > 0) emitGuarded(this, 'error', err);
       });
     }
   }

@@ -15,16 +15,17 @@ function pipe(source, dest, options) {
   const end = !options || options.end !== false;
   let waiting = false;
   let piped = true;
+  const hold = {}; // this pipe's token for source._hold(): its pause is not the user's
 
   const drained = () => {
     if (!waiting) return;
     waiting = false;
-    source.resume();
+    source._hold(hold, false);
   };
   const data = source.onData((chunk) => {
     if (dest.write(chunk) === false && !waiting) {
       waiting = true;
-      source.pause();
+      source._hold(hold, true);
       dest.once('drain', drained);
     }
   });

@@ -3,13 +3,13 @@
 const { StringDecoder } = require('string_decoder');
 const { constants } = require('os');
 const native = require('./native');
-const { EventSource } = require('./events');
+const { EventSource, emitGuarded } = require('./events');
 const liveness = require('./liveness');
 const { fromNative, call, unknownSignal } = require('./errors');
 const registry = require('./registry');
 const { normalizeSpawn, encodingOf } = require('./options');
 const { TerminalBase } = require('./terminal-base');
-const { toBytes } = require('./input');
+const { toBytes, stringsAsUtf8, Backlog } = require('./input');
 const { pipe } = require('./pipe');
 const { checkPool } = require('./pool-warning');
 const { outputIterator } = require('./output-iterator');
@@ -55,6 +55,8 @@ const RUNNING = 'running';
 const DESTROYED = 'destroyed';
 const EXITED = 'exited';
 const CLOSED = 'closed';
+/** The user's own hold on the output: pause() and resume(). */
+const USER = Object.freeze({ holder: 'pause()' });
 
 /**
  * A terminal running one program: node-pty's UnixTerminal. Output arrives on `onData` (and
@@ -78,11 +80,16 @@ class Terminal extends TerminalBase {
     this._bytesIn = 0;
     this._bytesOut = 0;
     this._encoding = o.encoding;
+    this._utf8Strings = stringsAsUtf8(o.encoding);
+    this._backlog = new Backlog();
+    this._feedScheduled = false;
     this._decoder = o.encoding === null ? null : new StringDecoder(o.encoding);
     this.handleFlowControl = o.handleFlowControl;
     this._flowControlPause = o.flowControlPause;
     this._flowControlResume = o.flowControlResume;
-    this._paused = false;
+    this._paused = false; // output held back: while anyone holds it (_hold)
+    this._holds = new Set();
+    this._disposing = false;
     this._pending = [];
     this._state = RUNNING;
     this._native = null;
@@ -115,7 +122,7 @@ class Terminal extends TerminalBase {
       pid: this._pid,
       file: this._file,
       args: this._args,
-      bytesIn: this._bytesIn,
+      bytesIn: this._bytesIn + this._backlog.length,
       bytesOut: this._bytesOut,
       paused: this._paused,
       descriptors,
@@ -139,7 +146,7 @@ class Terminal extends TerminalBase {
     // Through _onNative, like real output and exit: dropped after destroy(), held while paused.
     setImmediate(() => {
       this._onNative(Buffer.from(`${err.message}\r\n`));
-      if (this.listenerCount('error') > 0 && !this._isDestroyed()) this.emit('error', err);
+      if (this.listenerCount('error') > 0 && !this._isDestroyed()) emitGuarded(this, 'error', err);
       this._onNative({ exitCode: 1, signal: 0, error: err });
     });
   }
@@ -171,15 +178,20 @@ class Terminal extends TerminalBase {
 
   /** Input queued by write() has all been taken by the pty; not held back by pause(). */
   _drained() {
+    if (this._state !== RUNNING) return;
+    if (!this._backlog.empty) {
+      this._feed();
+      return;
+    }
     // A drain queued before a later write() left bytes queued again is stale.
-    if (this._state !== RUNNING || this.writableLength > 0) return;
+    if (this.writableLength > 0) return;
     this._onDrain.fire();
-    this.emit('drain');
+    emitGuarded(this, 'drain');
   }
 
   _emitData(data) {
     this._onData.fire(data);
-    this.emit('data', data);
+    emitGuarded(this, 'data', data);
   }
 
   _finish(exit) {
@@ -191,6 +203,9 @@ class Terminal extends TerminalBase {
       if (tail.length > 0) this._emitData(tail);
     }
     registry.untrack(this);
+    // The program is gone: input not yet handed to the native queue is dropped, as write()
+    // after the exit sends nothing (what that queue holds still goes to a job keeping the pty).
+    this._backlog.clear();
     // A background job may still hold the pty open after the exit; its output is still
     // delivered, and the library still holds the master until it ends or destroy() is called.
     if (this._native && this._native.fd >= 0) registry.linger(this);
@@ -198,9 +213,11 @@ class Terminal extends TerminalBase {
     const event = { exitCode: exit.exitCode, signal: exit.signal };
     if (exit.error) event.error = exit.error;
     this._exitEvent = event;
-    this.emit('close');
+    // Not a listener: `exited` (and so `await using`) does not depend on what listeners do.
+    if (this._resolveExited) this._resolveExited(event);
+    emitGuarded(this, 'close');
     this._onExit.fire(event);
-    this.emit('exit', event.exitCode, event.signal);
+    emitGuarded(this, 'exit', event.exitCode, event.signal);
   }
 
   /** Whether the exit has been reported. */
@@ -224,7 +241,7 @@ class Terminal extends TerminalBase {
 
   /** Bytes accepted by write() that the pty has not taken yet. */
   get writableLength() {
-    return this._native ? this._native.writableLength : 0;
+    return this._native ? this._native.writableLength + this._backlog.length : 0;
   }
 
   get pid() {
@@ -260,7 +277,11 @@ class Terminal extends TerminalBase {
   /** A Promise of the same event `onExit` gets. */
   get exited() {
     if (!this._exitedPromise) {
-      this._exitedPromise = this._exitEvent ? Promise.resolve(this._exitEvent) : new Promise((resolve) => this._onExit.event(resolve));
+      this._exitedPromise = this._exitEvent
+        ? Promise.resolve(this._exitEvent)
+        : new Promise((resolve) => {
+            this._resolveExited = resolve;
+          });
     }
     return this._exitedPromise;
   }
@@ -277,9 +298,11 @@ class Terminal extends TerminalBase {
    */
   async [asyncDispose]() {
     const exited = this.exited;
-    // Paced output must not hold the exit back, and a signal must reach the program even after
-    // destroy() (the native kill goes through its pidfd; killSession() needs the pty).
-    this.resume();
+    // Paced output (pause(), a loop or pipe behind) must not hold the exit back, and a signal
+    // must reach the program even after destroy() (the native kill goes through its pidfd;
+    // killSession() needs the pty).
+    this._disposing = true;
+    this._releaseHolds();
     // The program and its session are signalled off the JS thread: disposing a thousand
     // terminals at once must hold it neither for each search of a session nor for the CPU
     // each signalled program takes from the thread that signals it.
@@ -328,10 +351,28 @@ class Terminal extends TerminalBase {
         return;
       }
     }
-    const bytes = toBytes(data, this._encoding);
-    if (this._live()) {
-      this._bytesIn += bytes.length;
-      this._native.write(bytes);
+    const input = typeof data === 'string' && this._utf8Strings ? data : toBytes(data, this._encoding);
+    if (!this._live()) return;
+    if (this._backlog.takes(input)) {
+      this._backlog.push(input);
+      this._feed();
+    } else {
+      this._bytesIn += this._native.write(input);
+    }
+  }
+
+  /** Hands the native queue the backlog's next slice once it has nothing left to send. */
+  _feed() {
+    if (this._feedScheduled || this._backlog.empty || !this._live() || this._native.writableLength > 0) return;
+    this._bytesIn += this._backlog.sendNext((slice) => this._native.write(slice));
+    // Bytes left queued bring a drain event, which feeds the next slice; if the pty took them
+    // all at once none comes: go on in the next turn of the event loop, not in this one.
+    if (this._native.writableLength === 0) {
+      this._feedScheduled = true;
+      setImmediate(() => {
+        this._feedScheduled = false;
+        this._drained();
+      });
     }
   }
 
@@ -367,19 +408,45 @@ class Terminal extends TerminalBase {
     }
   }
 
-  /** Stops reading: nothing more is delivered, and the program blocks once the kernel's buffer is full. */
+  /**
+   * Stops reading: nothing more is delivered, and the program blocks once the kernel's buffer
+   * is full. Undone only by resume(): a `for await` loop that catches up does not undo it.
+   */
   pause() {
-    if (this._paused || this._isDestroyed()) return;
-    this._paused = true;
-    // Also after the exit: a background job's output would otherwise pile up in JS.
-    if (this._native) this._native.setPaused(true);
+    this._hold(USER, true);
   }
 
+  /** Undoes pause(); output flows again unless a `for await` loop or pipe() is still behind. */
   resume() {
-    if (!this._paused) return;
-    this._paused = false;
-    if (this._native) this._native.setPaused(false);
+    this._hold(USER, false);
+  }
+
+  /**
+   * Holds output back for `owner` (pause(), each `for await` loop or pipe() that is behind) or
+   * lets go. Output flows only while nobody holds it, so that no consumer undoes another's
+   * pause: memory stays bounded by the slowest.
+   * @param {object} owner
+   * @param {boolean} on
+   */
+  _hold(owner, on) {
+    if (on) {
+      if (this._isDestroyed() || this._disposing) return;
+      this._holds.add(owner);
+    } else if (!this._holds.delete(owner)) {
+      return;
+    }
+    const paused = this._holds.size > 0;
+    if (paused === this._paused) return;
+    this._paused = paused;
+    // Also after the exit: a background job's output would otherwise pile up in JS.
+    if (this._native) this._native.setPaused(paused);
     while (!this._paused && this._pending.length > 0) this._dispatch(this._pending.shift());
+  }
+
+  /** Lets go of every hold and takes no more: the exit (and what precedes it) is never held back. */
+  _releaseHolds() {
+    const holders = [...this._holds];
+    for (const owner of holders) this._hold(owner, false);
   }
 
   /**
@@ -393,7 +460,9 @@ class Terminal extends TerminalBase {
     if (this._isDestroyed()) return;
     this._state = this._state === EXITED ? CLOSED : DESTROYED;
     registry.untrack(this);
+    this._backlog.clear();
     this._pending = this._pending.filter((ev) => !Buffer.isBuffer(ev));
+    this._holds.clear();
     if (this._paused) {
       this._paused = false;
       while (this._pending.length > 0) this._dispatch(this._pending.shift());

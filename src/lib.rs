@@ -12,7 +12,7 @@ use node_pty_rs_core::{descriptors, error, pty, reactor, spawn};
 use crate::per_env::EnvTerminals;
 use error::SysError;
 use napi::bindgen_prelude::{
-  AsyncTask, Buffer, BufferSlice, Either3, Function, Null, Object, ToNapiValue,
+  AsyncTask, Buffer, BufferSlice, Either, Either3, Function, Null, Object, ToNapiValue,
 };
 use napi::threadsafe_function::ThreadsafeFunctionCallMode;
 use napi::{Env, Status, Task};
@@ -214,10 +214,18 @@ impl NativePty {
     u32::try_from(self.term.writable_length()).unwrap_or(u32::MAX)
   }
 
-  /// Queues bytes for the child; never blocks.
+  /// Queues bytes for the child; never blocks. A string is sent as UTF-8, converted once
+  /// straight into the memory its bytes wait in (no Buffer in between to copy from). Returns
+  /// how many bytes were accepted.
   #[napi]
-  pub fn write(&self, data: Buffer) {
-    self.term.write(data.to_vec());
+  pub fn write(&self, data: Either<String, Buffer>) -> u32 {
+    let bytes = match data {
+      Either::A(text) => text.into_bytes(),
+      Either::B(buffer) => buffer.to_vec(),
+    };
+    let n = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
+    self.term.write(bytes);
+    n
   }
 
   #[napi]
