@@ -1,6 +1,6 @@
 'use strict';
 
-// npm run bench [-- --rounds N] [-- --only spawn|throughput|latency|scale|destroy] [-- --write]
+// npm run bench [-- --rounds N] [-- --only spawn|throughput|latency|scale|destroy|destroy-cycles] [-- --write]
 //
 // node-pty-rs, node-pty 1.1.0 and @lydell/node-pty 1.1.0 side by side in one run: every
 // measurement in a fresh process, libraries alternating within each round, medians over the
@@ -24,6 +24,7 @@ const KEYSTROKES = argValue('--keystrokes', 2000);
 const TERMINALS = argValue('--terminals', 1000);
 const THROUGHPUT_BYTES = 100 * 1000 * 1000;
 const DESTROY = [300, 100]; // terminals, of which flooding output
+const CYCLES = [argValue('--cycles', 5000), 20, 100]; // spawn+destroy cycles, flooding terminals, MB of queued input
 const WRITE = process.argv.includes('--write');
 const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
 
@@ -222,7 +223,24 @@ function destroyTable(ds) {
   ].join('\n');
 }
 
-function targets({ spawn, tp, lat, sc, ds }) {
+function cyclesTable(dc) {
+  const ours = dc['node-pty-rs'] || {};
+  const rows = LIBRARIES.map((l) => {
+    const r = dc[l] || {};
+    return `| ${l} | ${fmt(r.p50us, 0)} | ${fmt(r.p99us, 0)} | ${ratio(r.p99us, ours.p99us)} | ${fmt(r.queuedMs, 2)} |`;
+  });
+  return [
+    `### 6. destroy() under churn: ${CYCLES[0]} spawn+destroy cycles of \`cat\` while ${CYCLES[1]} terminals flood output (\`yes\`), then one destroy() of a terminal holding ${CYCLES[2]} MB of unread input; median over ${ROUNDS} rounds`,
+    '',
+    `| library | p50 µs | p99 µs | vs node-pty-rs | ms to destroy with ${CYCLES[2]} MB queued |`,
+    '|---|---|---|---|---|',
+    ...rows,
+    '',
+    "@lydell/node-pty's `write()` blocks until the program reads, so it has no queued case.",
+  ].join('\n');
+}
+
+function targets({ spawn, tp, lat, sc, ds, dc }) {
   const ours2 = spawn[2]['node-pty-rs'] || {};
   const np2 = spawn[2]['node-pty'] || {};
   const ourTp = tp['node-pty-rs'] || {};
@@ -245,6 +263,10 @@ function targets({ spawn, tp, lat, sc, ds }) {
     check(ourSc.threadsAdded <= 2, `${TERMINALS} terminals add <= 2 threads: ${fmt(ourSc.threadsAdded, 0)}`),
     check(ourSc.rssPerTerminalKiB <= npSc.rssPerTerminalKiB, `RSS per terminal no more than node-pty's: ${fmt(ourSc.rssPerTerminalKiB, 1)} KiB vs ${fmt(npSc.rssPerTerminalKiB, 1)} KiB`),
     check(ourDs.p99us <= 1000, `destroy() p99 <= 1 ms with ${DESTROY[1]} of ${DESTROY[0]} terminals flooding: ${fmt(ourDs.p99us, 0)} µs`),
+    check(
+      dc['node-pty-rs'] && dc['node-pty'] && dc['node-pty-rs'].p99us <= dc['node-pty'].p99us,
+      `destroy() p99 under churn no worse than node-pty's: ${fmt((dc['node-pty-rs'] || {}).p99us, 0)} µs vs ${fmt((dc['node-pty'] || {}).p99us, 0)} µs`
+    ),
   ].join('\n');
 }
 
@@ -296,6 +318,7 @@ function main() {
   const lat = wanted('latency') ? runRounds('latency', ['latency', KEYSTROKES]) : null;
   const sc = wanted('scale') ? runRounds('scale', ['scale', TERMINALS]) : null;
   const ds = wanted('destroy') ? runRounds('destroy', ['destroy', ...DESTROY]) : null;
+  const dc = wanted('destroy-cycles') ? runRounds('destroy-cycles', ['destroy-cycles', ...CYCLES]) : null;
   const sections = [
     spawn && spawnTable(spawn),
     spawn && '![spawn cost against host heap](spawn-cost.svg)',
@@ -303,6 +326,7 @@ function main() {
     lat && latencyTable(lat),
     sc && scaleTable(sc),
     ds && destroyTable(ds),
+    dc && cyclesTable(dc),
   ].filter(Boolean);
   const report = [
     '# Benchmark results',
@@ -310,7 +334,7 @@ function main() {
     `Made with \`npm run bench -- --write\` (bench/bench.js): ${header}.`,
     `Every measurement runs in a fresh Node process; within each round the libraries alternate; the tables show medians over the rounds.`,
     '',
-    ...(ONLY ? [] : [targets({ spawn, tp, lat, sc, ds }), '']),
+    ...(ONLY ? [] : [targets({ spawn, tp, lat, sc, ds, dc }), '']),
     ...sections.flatMap((section) => [section, '']),
   ].join('\n');
   process.stdout.write(report);

@@ -105,7 +105,8 @@ impl Entry {
     self.master_armed = None;
     self.slave = None;
     self.eof = true;
-    self.releasing = handed_off;
+    // Only `released` ends the wait for the release thread.
+    self.releasing |= handed_off;
   }
 
   /// The release thread dropped the master: the pty is gone.

@@ -251,21 +251,30 @@ fn destroy_leaves_the_teardown_to_the_release_thread_and_it_precedes_the_exit() 
   assert_eq!(exit_after_release(&term, &rx, "cat").signal, libc::SIGHUP);
 }
 
+/// Slows the release thread down (ms per master) until dropped: a busy child on a loaded
+/// machine, whose exit and reap come before the release.
+struct SlowRelease;
+
+impl SlowRelease {
+  fn by(ms: u64) -> SlowRelease {
+    handoff::TEST_DELAY_MS.store(ms, SeqCst);
+    SlowRelease
+  }
+}
+
+impl Drop for SlowRelease {
+  fn drop(&mut self) {
+    handoff::TEST_DELAY_MS.store(0, SeqCst);
+  }
+}
+
 /// A child killed just before destroy(), and destroy() straight after spawn (before the reactor
 /// has seen the terminal), with a release slower than the child's end: each time the exit
 /// waits, and the pty is gone when it is reported.
 #[test]
 fn the_exit_never_precedes_the_release_of_a_destroyed_pty() {
   let _g = serial();
-  // A slow release (a busy child on a loaded machine): the child's exit and reap come first.
-  struct Delay;
-  impl Drop for Delay {
-    fn drop(&mut self) {
-      handoff::TEST_DELAY_MS.store(0, SeqCst);
-    }
-  }
-  handoff::TEST_DELAY_MS.store(30, SeqCst);
-  let _delay = Delay;
+  let _slow = SlowRelease::by(30);
   for round in 0..20 {
     let (term, rx) = start(&sh("exec cat"));
     if round % 2 == 0 {
@@ -274,6 +283,72 @@ fn the_exit_never_precedes_the_release_of_a_destroyed_pty() {
     term.destroy();
     exit_after_release(&term, &rx, &format!("round {round}"));
   }
+}
+
+/// A second destroy() finds the master released: it must not tell the reactor so while the
+/// release thread still holds it, or the exit would come with the pty still there.
+#[test]
+fn destroy_twice_still_reports_the_exit_after_the_release() {
+  let _g = serial();
+  let _slow = SlowRelease::by(200);
+  for round in 0..3 {
+    let (term, rx) = start(&sh("exec cat"));
+    term.kill(libc::SIGKILL).unwrap();
+    term.destroy();
+    term.destroy();
+    exit_after_release(&term, &rx, &format!("round {round}"));
+  }
+}
+
+/// A receive on the hand-off socket that fails leaves unknown whether the oldest master went:
+/// none of the terminals queued is reported before its pty is gone, and the hand-off goes on.
+#[test]
+fn a_failed_receive_reports_no_terminal_before_its_pty_is_gone() {
+  let _g = serial();
+  let _slow = SlowRelease::by(100);
+  let terms: Vec<_> = (0..3).map(|_| start(&sh("exec cat"))).collect();
+  handoff::TEST_RECV_FAULTS.store(1, SeqCst);
+  for (term, _) in &terms {
+    term.kill(libc::SIGKILL).unwrap();
+    term.destroy();
+  }
+  for (i, (term, rx)) in terms.iter().enumerate() {
+    exit_after_release(term, rx, &format!("terminal {i}"));
+  }
+  assert_eq!(
+    handoff::TEST_RECV_FAULTS.load(SeqCst),
+    0,
+    "no receive failed"
+  );
+  for round in 0..3 {
+    let (term, rx) = start(&sh("exec cat"));
+    term.kill(libc::SIGKILL).unwrap();
+    term.destroy();
+    exit_after_release(&term, &rx, &format!("after the failure, round {round}"));
+  }
+}
+
+/// Input the program never read is freed by the release thread, not by destroy()'s caller:
+/// 100 MB took destroy() tens of milliseconds.
+#[test]
+fn destroy_leaves_unsent_input_to_the_release_thread() {
+  let _g = serial();
+  let (term, rx) = start(&sh("exec sleep 30"));
+  term.write(vec![b'x'; 8 << 20]);
+  assert!(term.writable_length() > 0, "the pty took 8 MiB unread");
+  outbox::TEST_FREED_ON.lock().unwrap().clear();
+  term.destroy();
+  assert_eq!(term.writable_length(), 0);
+  // The tty echoed some of the input before destroy().
+  while !matches!(
+    rx.recv_timeout(Duration::from_secs(10))
+      .expect("no exit in time"),
+    Ev::Exit(_)
+  ) {}
+  assert_eq!(
+    *outbox::TEST_FREED_ON.lock().unwrap(),
+    ["node-pty-rs release"]
+  );
 }
 
 #[test]
