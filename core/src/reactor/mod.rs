@@ -211,6 +211,9 @@ impl Reactor {
           }
           Msg::Wake(id) => touched.push(id),
           Msg::Closed { id, handed_off } => {
+            // destroy() leaves waking the release thread to this thread: a wake-up can cost
+            // its caller the CPU, and destroy() already wakes this one.
+            self.handoff.wake();
             if let Some(e) = entries.get_mut(&id) {
               e.closed(handed_off);
               touched.push(id);

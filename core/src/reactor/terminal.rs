@@ -279,8 +279,8 @@ impl Terminal {
       id: self.id,
       handed_off,
     });
+    // The reactor wakes the release thread when it takes `Closed`.
     drop(queue);
-    handoff.wake();
   }
 
   /// Closes the master's number (out of the poller first, which must not watch a closed
