@@ -127,17 +127,12 @@ impl Handoff {
     unsent: Unsent,
     start: impl FnOnce() -> bool,
   ) -> bool {
-    if master.is_none() && unsent.is_empty() {
+    let master = master.zip(queue.send.as_ref());
+    // Nothing for the thread, or no thread: any input is freed here after all, as before.
+    if master.is_none() && unsent.is_empty() || !*self.thread.get_or_init(start) {
       return false;
     }
-    // Without the thread the input is freed here after all, as before.
-    if !*self.thread.get_or_init(start) {
-      return false;
-    }
-    let queued = match (master, &queue.send) {
-      (Some(master), Some(send)) => send_one(send.as_fd(), master),
-      _ => false,
-    };
+    let queued = master.is_some_and(|(master, send)| send_one(send.as_fd(), master));
     if queued || !unsent.is_empty() {
       queue.jobs.push_back(Job {
         master_of: queued.then_some(id),
