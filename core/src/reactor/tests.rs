@@ -285,6 +285,16 @@ fn the_exit_never_precedes_the_release_of_a_destroyed_pty() {
   }
 }
 
+/// Kills a `cat`, then destroys it `times` times: its exit must still come after the release.
+fn kill_then_destroy(times: usize, what: &str) {
+  let (term, rx) = start(&sh("exec cat"));
+  term.kill(libc::SIGKILL).unwrap();
+  for _ in 0..times {
+    term.destroy();
+  }
+  exit_after_release(&term, &rx, what);
+}
+
 /// A second destroy() finds the master released: it must not tell the reactor so while the
 /// release thread still holds it, or the exit would come with the pty still there.
 #[test]
@@ -292,11 +302,7 @@ fn destroy_twice_still_reports_the_exit_after_the_release() {
   let _g = serial();
   let _slow = SlowRelease::by(200);
   for round in 0..3 {
-    let (term, rx) = start(&sh("exec cat"));
-    term.kill(libc::SIGKILL).unwrap();
-    term.destroy();
-    term.destroy();
-    exit_after_release(&term, &rx, &format!("round {round}"));
+    kill_then_destroy(2, &format!("round {round}"));
   }
 }
 
@@ -321,10 +327,7 @@ fn a_failed_receive_reports_no_terminal_before_its_pty_is_gone() {
     "no receive failed"
   );
   for round in 0..3 {
-    let (term, rx) = start(&sh("exec cat"));
-    term.kill(libc::SIGKILL).unwrap();
-    term.destroy();
-    exit_after_release(&term, &rx, &format!("after the failure, round {round}"));
+    kill_then_destroy(1, &format!("after the failure, round {round}"));
   }
 }
 
