@@ -22,6 +22,9 @@ pub(super) struct Entry {
   /// `destroy` handed the master to the release thread, which has not dropped it yet: the
   /// exit waits, so that the pty is gone when it is reported.
   releasing: bool,
+  /// `destroy`'s `Closed` has been taken. Until then a destroyed terminal's exit waits: its
+  /// master may be on its way to the release thread.
+  closed: bool,
   status: Option<ExitStatus>,
   exit_sent: bool,
   grace: Option<Instant>,
@@ -41,6 +44,7 @@ impl Entry {
       paused: false,
       eof: false,
       releasing: false,
+      closed: false,
       status: None,
       exit_sent: false,
       grace: None,
@@ -107,6 +111,7 @@ impl Entry {
     self.eof = true;
     // Only `released` ends the wait for the release thread.
     self.releasing |= handed_off;
+    self.closed = true;
   }
 
   /// The release thread dropped the master: the pty is gone.
@@ -200,7 +205,8 @@ impl Entry {
       self.slave = None;
     }
 
-    if let Some(status) = self.status.filter(|_| !self.exit_sent && !self.releasing) {
+    let settled = !self.releasing && (self.closed || !self.term.is_destroyed());
+    if let Some(status) = self.status.filter(|_| !self.exit_sent && settled) {
       let deliver = if self.eof {
         true
       } else if self.reading() {

@@ -22,6 +22,12 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
+/// Tests pause `destroy` (ms) once it has marked the terminal destroyed, to let the reactor
+/// see the child's end meanwhile.
+#[cfg(test)]
+pub(super) static TEST_DESTROY_PAUSE_MS: std::sync::atomic::AtomicU64 =
+  std::sync::atomic::AtomicU64::new(0);
+
 /// Why a terminal could not be started: the system refused, or the sink could not be built
 /// (nothing was started then).
 #[derive(Debug)]
@@ -247,6 +253,10 @@ impl Terminal {
     if self.destroyed.swap(true, SeqCst) {
       return;
     }
+    #[cfg(test)]
+    std::thread::sleep(std::time::Duration::from_millis(
+      TEST_DESTROY_PAUSE_MS.load(SeqCst),
+    ));
     let unsent = self.outbox().close();
     let handoff = &self.reactor.handoff;
     // Held until `Closed` is on the inbox (see `Handoff::queue`).
@@ -281,6 +291,11 @@ impl Terminal {
     });
     // The reactor wakes the release thread when it takes `Closed`.
     drop(queue);
+  }
+
+  /// Whether `destroy` has begun: its `Closed` is on the way to the reactor.
+  pub(super) fn is_destroyed(&self) -> bool {
+    self.destroyed.load(SeqCst)
   }
 
   /// Closes the master's number (out of the poller first, which must not watch a closed
