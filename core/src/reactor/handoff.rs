@@ -118,7 +118,7 @@ impl Handoff {
   /// one to release) and the input that will never be sent to it. `true` when the master was
   /// queued; `false` when it must be released in the caller: the thread cannot run, there is
   /// no socket pair, or the queue refused (full, or too many descriptors in flight for the
-  /// user). The release thread starts on it once `wake` is called, after `queue` is unlocked.
+  /// user). The reactor wakes the release thread for it when it takes the terminal's `Closed`.
   pub(super) fn queue(
     &self,
     queue: &mut Queue,
