@@ -1,6 +1,6 @@
 'use strict';
 
-// npm run bench [-- --rounds N] [-- --only spawn|throughput|latency|scale|destroy|killsession|write] [-- --write]
+// npm run bench [-- --rounds N] [-- --only spawn|throughput|latency|scale|destroy|killsession|write|destroy-cycles] [-- --write]
 //
 // node-pty-rs, node-pty 1.1.0 and @lydell/node-pty 1.1.0 side by side in one run: every
 // measurement in a fresh process, libraries alternating within each round, medians over the
@@ -25,6 +25,7 @@ const TERMINALS = argValue('--terminals', 1000);
 const THROUGHPUT_BYTES = 100 * 1000 * 1000;
 const DESTROY = [300, 100]; // terminals, of which flooding output
 const WRITE_MIB = argValue('--write-mib', 256);
+const CYCLES = [argValue('--cycles', 5000), 20, 100]; // spawn+destroy cycles, flooding terminals, MB of queued input
 const WRITE = process.argv.includes('--write');
 const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : null;
 
@@ -260,7 +261,24 @@ function writeTable(wr) {
   ].join('\n');
 }
 
-function targets({ spawn, tp, lat, sc, ds, ks, wr }) {
+function cyclesTable(dc) {
+  const ours = dc['node-pty-rs'] || {};
+  const rows = LIBRARIES.map((l) => {
+    const r = dc[l] || {};
+    return `| ${l} | ${fmt(r.p50us, 0)} | ${fmt(r.p99us, 0)} | ${ratio(r.p99us, ours.p99us)} | ${fmt(r.queuedMs, 2)} |`;
+  });
+  return [
+    `### 8. destroy() under churn: ${CYCLES[0]} spawn+destroy cycles of \`cat\` while ${CYCLES[1]} terminals flood output (\`yes\`), then one destroy() of a terminal holding ${CYCLES[2]} MB of unread input; median over ${ROUNDS} rounds`,
+    '',
+    `| library | p50 µs | p99 µs | vs node-pty-rs | ms to destroy with ${CYCLES[2]} MB queued |`,
+    '|---|---|---|---|---|',
+    ...rows,
+    '',
+    "@lydell/node-pty's `write()` blocks until the program reads, so it has no queued case.",
+  ].join('\n');
+}
+
+function targets({ spawn, tp, lat, sc, ds, ks, wr, dc }) {
   const ours2 = spawn[2]['node-pty-rs'] || {};
   const np2 = spawn[2]['node-pty'] || {};
   const ourTp = tp['node-pty-rs'] || {};
@@ -288,6 +306,10 @@ function targets({ spawn, tp, lat, sc, ds, ks, wr }) {
     check(ks.cpuP99us <= 1000, `killSession() p99 <= 1 ms of JS-thread time at ${TERMINALS} terminals: ${fmt(ks.cpuP99us, 0)} µs on a CPU`),
     check(ks.stallMs <= 50, `disposing ${TERMINALS} terminals stalls the event loop <= 50 ms: ${fmt(ks.stallMs, 1)} ms (JS thread on a CPU ${fmt(ks.stallCpuMs, 1)} ms of it)`),
     check(ourWr.ms <= npWr.ms, `write() of ${WRITE_MIB} MiB no slower than node-pty's: ${fmt(ourWr.ms, 1)} ms vs ${fmt(npWr.ms, 1)} ms`),
+    check(
+      dc['node-pty-rs'] && dc['node-pty'] && dc['node-pty-rs'].p99us <= dc['node-pty'].p99us,
+      `destroy() p99 under churn no worse than node-pty's: ${fmt((dc['node-pty-rs'] || {}).p99us, 0)} µs vs ${fmt((dc['node-pty'] || {}).p99us, 0)} µs`
+    ),
   ].join('\n');
 }
 
@@ -341,6 +363,7 @@ function main() {
   const ds = wanted('destroy') ? runRounds('destroy', ['destroy', ...DESTROY]) : null;
   const ks = wanted('killsession') ? runKillSession() : null;
   const wr = wanted('write') ? runRounds('write', ['write', WRITE_MIB]) : null;
+  const dc = wanted('destroy-cycles') ? runRounds('destroy-cycles', ['destroy-cycles', ...CYCLES]) : null;
   const sections = [
     spawn && spawnTable(spawn),
     spawn && '![spawn cost against host heap](spawn-cost.svg)',
@@ -350,6 +373,7 @@ function main() {
     ds && destroyTable(ds),
     ks && killSessionTable(ks),
     wr && writeTable(wr),
+    dc && cyclesTable(dc),
   ].filter(Boolean);
   const report = [
     '# Benchmark results',
@@ -357,7 +381,7 @@ function main() {
     `Made with \`npm run bench -- --write\` (bench/bench.js): ${header}.`,
     `Every measurement runs in a fresh Node process; within each round the libraries alternate; the tables show medians over the rounds.`,
     '',
-    ...(ONLY ? [] : [targets({ spawn, tp, lat, sc, ds, ks, wr }), '']),
+    ...(ONLY ? [] : [targets({ spawn, tp, lat, sc, ds, ks, wr, dc }), '']),
     ...sections.flatMap((section) => [section, '']),
   ].join('\n');
   process.stdout.write(report);

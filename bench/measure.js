@@ -9,6 +9,7 @@
 //   node --expose-gc measure.js <library> destroy <count> <flooding>
 //   node --expose-gc measure.js node-pty-rs killsession <count>
 //   node --expose-gc measure.js <library> write <MiB>
+//   node --expose-gc measure.js <library> destroy-cycles <cycles> <flooding> <queuedMB>
 
 const fs = require('fs');
 
@@ -215,6 +216,7 @@ async function killSessionCost(count) {
   };
 }
 
+/**
  * How long write() of one large string blocks the JS thread: `mib` MiB of ASCII to a raw-mode
  * `cat` that throws it away (what the pty has not taken stays queued in the library).
  */
@@ -254,7 +256,49 @@ async function writeCost(mib) {
   return { mib: Number(mib), ms, stallMs };
 }
 
-const scenarios = { spawn: spawnCost, throughput, latency, scale, destroy: destroyCost, killsession: killSessionCost, write: writeCost };
+/**
+ * destroy() in a host that opens and closes terminals all the time: `flooding` terminals run
+ * `yes` (read as fast as they come) while `cycles` terminals are spawned and destroyed one
+ * after the other (the event loop turns between cycles, as in a real host). Then, once, the
+ * destroy() of a terminal holding `queuedMB` of input its program never reads; not measured
+ * for @lydell/node-pty, whose write() blocks until the program reads.
+ */
+async function destroyCycles(cycles, flooding, queuedMB) {
+  cycles = Number(cycles);
+  const floods = [];
+  for (let i = 0; i < Number(flooding); i++) {
+    const term = pty.spawn('/bin/sh', ['-c', 'exec yes'], { env: ENV });
+    term.onData(() => {});
+    floods.push(term);
+  }
+  const exits = floods.map(exited);
+  await new Promise((r) => setTimeout(r, 1000)); // the floods are running
+  const samples = [];
+  for (let i = 0; i < cycles; i++) {
+    const term = pty.spawn('cat', [], { env: ENV });
+    exits.push(exited(term));
+    const t = now();
+    term.destroy();
+    samples.push((now() - t) * 1000);
+    await new Promise(setImmediate);
+  }
+  let queuedMs = NaN;
+  if (library !== '@lydell/node-pty') {
+    const term = pty.spawn('/bin/sh', ['-c', 'exec sleep 60'], { env: ENV });
+    exits.push(exited(term));
+    term.write(Buffer.alloc(Number(queuedMB) * 1e6, 'x'));
+    await new Promise((r) => setTimeout(r, 200));
+    const t = now();
+    term.destroy();
+    queuedMs = now() - t;
+    term.kill('SIGKILL'); // node-pty's SIGHUP waits for its socket's close; sleep would not care
+  }
+  for (const term of floods) term.destroy();
+  await Promise.all(exits);
+  return { cycles, flooding: floods.length, p50us: percentile(samples, 50), p99us: percentile(samples, 99), queuedMs };
+}
+
+const scenarios = { spawn: spawnCost, throughput, latency, scale, destroy: destroyCost, killsession: killSessionCost, write: writeCost, 'destroy-cycles': destroyCycles };
 const keepAlive = setInterval(() => {}, 1000); // a pending measurement is never abandoned
 scenarios[scenario](...args).then(
   (result) => {

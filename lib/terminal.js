@@ -456,8 +456,9 @@ class Terminal extends TerminalBase {
    * stays open for it.
    */
   destroy() {
-    if (this._native) this._native.destroy();
+    // Only the first call: the program gets one SIGHUP.
     if (this._isDestroyed()) return;
+    if (this._native) this._native.destroy();
     this._state = this._state === EXITED ? CLOSED : DESTROYED;
     registry.untrack(this);
     this._backlog.clear();

@@ -27,6 +27,9 @@ pub(super) struct Entry {
   /// `destroy` handed the master to the release thread, which has not dropped it yet: the
   /// exit waits, so that the pty is gone when it is reported.
   releasing: bool,
+  /// `destroy`'s `Closed` has been taken. Until then a destroyed terminal's exit waits: its
+  /// master may be on its way to the release thread.
+  closed: bool,
   status: Option<ExitStatus>,
   exit_sent: bool,
   grace: Option<Instant>,
@@ -55,6 +58,7 @@ impl Entry {
       paused: false,
       eof: false,
       releasing: false,
+      closed: false,
       status: None,
       exit_sent: false,
       grace: None,
@@ -133,7 +137,9 @@ impl Entry {
     self.eof = true;
     // destroy() discards the output nobody read, this too.
     self.held = Vec::new();
-    self.releasing = handed_off;
+    // Only `released` ends the wait for the release thread.
+    self.releasing |= handed_off;
+    self.closed = true;
   }
 
   fn close_slave(&mut self) {
@@ -296,9 +302,10 @@ impl Entry {
     }
 
     let held = self.deliver_held();
+    let settled = !self.releasing && (self.closed || !self.term.is_destroyed());
     if let Some(status) = self
       .status
-      .filter(|_| held && !self.exit_sent && !self.releasing)
+      .filter(|_| held && !self.exit_sent && settled)
     {
       let deliver = if self.eof {
         true

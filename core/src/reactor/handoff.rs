@@ -22,11 +22,22 @@
 //! installed in a descriptor table again. XNU instead installs passed descriptors whether or
 //! not the receiver asked for them, and this path has not run on macOS: there masters are
 //! released in the caller.
+//!
+//! Should `recvmsg` ever fail, nobody knows whether the oldest message went, so the queue of
+//! terminals and the socket can no longer be matched one to one. The release thread then
+//! closes its end of the pair, which drops every message still in it (each master's last
+//! reference) before the call returns, and only then reports every terminal that was queued;
+//! a new pair takes over (none: masters are released in the caller from then on).
+//!
+//! The same thread frees the input that was queued for a destroyed terminal's program and
+//! will never be sent: freeing 100 MB takes tens of milliseconds, which `destroy()` must not
+//! cost the JS thread. That part runs on macOS too.
 
+use super::outbox::Unsent;
 use nix::sys::socket::{recvmsg, sendmsg, ControlMessage, MsgFlags};
 use std::collections::VecDeque;
 use std::io::{IoSlice, IoSliceMut};
-use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
 
 /// Tests slow the release thread down with this (ms per master), to show what waits for it.
@@ -34,117 +45,205 @@ use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
 pub(super) static TEST_DELAY_MS: std::sync::atomic::AtomicU64 =
   std::sync::atomic::AtomicU64::new(0);
 
-/// The terminals whose masters wait in the queue, oldest first.
-pub(super) type Queued = VecDeque<usize>;
+/// Tests make this many of the next `recvmsg` calls fail (ENOMEM) without receiving anything:
+/// the case where the queue and the socket would fall out of step.
+#[cfg(test)]
+pub(super) static TEST_RECV_FAULTS: std::sync::atomic::AtomicUsize =
+  std::sync::atomic::AtomicUsize::new(0);
+
+/// What the release thread has to do for one destroyed terminal.
+#[derive(Debug)]
+struct Job {
+  /// The terminal whose master is queued on the socket (one message each, in this order).
+  master_of: Option<usize>,
+  /// Input nobody will send, to be freed.
+  unsent: Unsent,
+}
+
+/// The release thread's work, oldest first, and the socket pair the masters travel on.
+#[derive(Debug)]
+pub(super) struct Queue {
+  jobs: VecDeque<Job>,
+  /// `None` when no pair could be had, and on macOS: masters are released in the caller.
+  send: Option<OwnedFd>,
+  /// Taken by the release thread when it starts.
+  receive: Option<OwnedFd>,
+}
 
 #[derive(Debug)]
 pub(super) struct Handoff {
-  send: OwnedFd,
-  receive: OwnedFd,
   /// Held by `destroy()` from queueing a master until its `Closed` is on the reactor's inbox,
   /// so that the release thread's `Released` for a terminal always comes after its `Closed`.
-  queued: Mutex<Queued>,
+  queue: Mutex<Queue>,
   wake: Condvar,
   /// Whether the release thread could be started.
   thread: OnceLock<bool>,
 }
 
+/// A socket pair for the masters: `(send, receive)`. `None` when the system refuses one,
+/// and on macOS.
+fn pair() -> Option<(OwnedFd, OwnedFd)> {
+  #[cfg(target_os = "linux")]
+  {
+    use nix::sys::socket::{setsockopt, socketpair, sockopt, AddressFamily, SockFlag, SockType};
+    let flags = SockFlag::SOCK_CLOEXEC | SockFlag::SOCK_NONBLOCK;
+    let (send, receive) = socketpair(AddressFamily::Unix, SockType::Stream, None, flags).ok()?;
+    // Best effort: the default holds a few hundred messages already.
+    let _ = setsockopt(&send, sockopt::SndBuf, &(1 << 20));
+    Some((send, receive))
+  }
+  #[cfg(not(target_os = "linux"))]
+  None
+}
+
 impl Handoff {
-  /// `None` when no socket pair can be had, and on macOS: masters are then released in the
-  /// caller.
-  pub(super) fn new() -> Option<Handoff> {
-    #[cfg(target_os = "linux")]
-    {
-      use nix::sys::socket::{setsockopt, socketpair, sockopt, AddressFamily, SockFlag, SockType};
-      let flags = SockFlag::SOCK_CLOEXEC | SockFlag::SOCK_NONBLOCK;
-      let (send, receive) = socketpair(AddressFamily::Unix, SockType::Stream, None, flags).ok()?;
-      // Best effort: the default holds a few hundred messages already.
-      let _ = setsockopt(&send, sockopt::SndBuf, &(1 << 20));
-      Some(Handoff {
+  pub(super) fn new() -> Handoff {
+    let (send, receive) = pair().unzip();
+    Handoff {
+      queue: Mutex::new(Queue {
+        jobs: VecDeque::new(),
         send,
         receive,
-        queued: Mutex::new(VecDeque::new()),
-        wake: Condvar::new(),
-        thread: OnceLock::new(),
-      })
+      }),
+      wake: Condvar::new(),
+      thread: OnceLock::new(),
     }
-    #[cfg(not(target_os = "linux"))]
-    None
   }
 
-  pub(super) fn lock(&self) -> MutexGuard<'_, Queued> {
-    self.queued.lock().unwrap_or_else(|e| e.into_inner())
+  pub(super) fn lock(&self) -> MutexGuard<'_, Queue> {
+    self.queue.lock().unwrap_or_else(|e| e.into_inner())
   }
 
-  /// Queues a reference to terminal `id`'s master for the release thread, which `start`
-  /// runs; `false` when it cannot run or the queue refused (full, or too many descriptors in
-  /// flight for the user), and nothing was queued.
+  /// Gives the release thread, which `start` runs, terminal `id`'s master (when it still has
+  /// one to release) and the input that will never be sent to it. `true` when the master was
+  /// queued; `false` when it must be released in the caller: the thread cannot run, there is
+  /// no socket pair, or the queue refused (full, or too many descriptors in flight for the
+  /// user). The reactor wakes the release thread for it when it takes the terminal's `Closed`.
   pub(super) fn queue(
     &self,
-    queued: &mut Queued,
+    queue: &mut Queue,
     id: usize,
-    master: BorrowedFd<'_>,
+    master: Option<BorrowedFd<'_>>,
+    unsent: Unsent,
     start: impl FnOnce() -> bool,
   ) -> bool {
-    if !*self.thread.get_or_init(start) || !self.send_one(master) {
+    let master = master.zip(queue.send.as_ref());
+    // Nothing for the thread, or no thread: any input is freed here after all, as before.
+    if master.is_none() && unsent.is_empty() || !*self.thread.get_or_init(start) {
       return false;
     }
-    queued.push_back(id);
-    self.wake.notify_one();
-    true
+    let queued = master.is_some_and(|(master, send)| send_one(send.as_fd(), master));
+    if queued || !unsent.is_empty() {
+      queue.jobs.push_back(Job {
+        master_of: queued.then_some(id),
+        unsent,
+      });
+    }
+    queued
   }
 
-  fn send_one(&self, master: BorrowedFd<'_>) -> bool {
-    let fds = [master.as_raw_fd()];
-    // Never SIGPIPE the host, should the receiving end ever be gone (macOS has no such flag,
-    // and does not get here).
-    #[cfg(target_os = "linux")]
-    let flags = MsgFlags::MSG_DONTWAIT | MsgFlags::MSG_NOSIGNAL;
-    #[cfg(not(target_os = "linux"))]
-    let flags = MsgFlags::MSG_DONTWAIT;
-    sendmsg::<()>(
-      self.send.as_raw_fd(),
-      &[IoSlice::new(&[0])],
-      &[ControlMessage::ScmRights(&fds)],
-      flags,
-      None,
-    )
-    .is_ok()
+  /// Tells the release thread there is work. The reactor calls it on each `Closed`, not
+  /// `destroy()`: a thread woken can take the CPU of the thread that woke it (measured: the
+  /// wake-up was most of destroy()'s p99 under load), and destroy() wakes the reactor anyway.
+  pub(super) fn wake(&self) {
+    self.wake.notify_one();
   }
 
   /// The release thread: drops each queued master in turn (its last reference: the kernel's
-  /// teardown runs here), then reports the terminal to `released`.
+  /// teardown runs here) and reports the terminal to `released`, and frees unsent input.
   pub(super) fn run(&self, released: impl Fn(usize)) {
+    let mut receive = self.lock().receive.take();
     loop {
-      let id = {
-        let mut queued = self.lock();
+      let job = {
+        let mut queue = self.lock();
         loop {
-          match queued.front() {
-            Some(&id) => break id,
-            None => queued = self.wake.wait(queued).unwrap_or_else(|e| e.into_inner()),
+          match queue.jobs.pop_front() {
+            Some(job) => break job,
+            None => queue = self.wake.wait(queue).unwrap_or_else(|e| e.into_inner()),
           }
         }
       };
-      #[cfg(test)]
-      std::thread::sleep(std::time::Duration::from_millis(
-        TEST_DELAY_MS.load(std::sync::atomic::Ordering::SeqCst),
-      ));
-      self.drop_oldest();
-      self.lock().pop_front();
-      released(id);
+      if let Some(id) = job.master_of {
+        #[cfg(test)]
+        std::thread::sleep(std::time::Duration::from_millis(
+          TEST_DELAY_MS.load(std::sync::atomic::Ordering::SeqCst),
+        ));
+        // Its message is there: the job was queued after it, and each receive takes one.
+        let dropped = receive.as_ref().map(|r| drop_oldest(r.as_fd()));
+        if !matches!(dropped, Some(Ok(()))) {
+          let (fresh, also) = self.start_over(receive.take());
+          receive = fresh;
+          also.into_iter().for_each(&released);
+        }
+        // Freed before the exit can be reported: a host that checks its memory then finds it
+        // back.
+        drop(job.unsent);
+        released(id);
+      }
     }
   }
 
-  /// Drops the oldest queued reference. Its message is there: its id was queued after it.
-  fn drop_oldest(&self) {
-    let mut byte = [0u8];
-    loop {
-      let mut data = [IoSliceMut::new(&mut byte)];
-      let received = recvmsg::<()>(self.receive.as_raw_fd(), &mut data, None, MsgFlags::empty());
-      match received.map(|_| ()) {
-        Err(nix::errno::Errno::EINTR) => continue,
-        _ => return,
-      }
+  /// After a failed receive: closes `receive`, which drops every master still queued on it
+  /// before it returns, and puts a new pair in place for later hand-offs (or none). Returns
+  /// the new receiving end and the other terminals whose masters were queued, now gone.
+  fn start_over(&self, receive: Option<OwnedFd>) -> (Option<OwnedFd>, Vec<usize>) {
+    let (fresh_send, fresh_receive) = pair().unzip();
+    let (stale_send, queued) = {
+      let mut queue = self.lock();
+      let queued: Vec<usize> = queue
+        .jobs
+        .iter_mut()
+        .filter_map(|job| job.master_of.take())
+        .collect();
+      (std::mem::replace(&mut queue.send, fresh_send), queued)
+    };
+    drop(stale_send);
+    drop(receive);
+    (fresh_receive, queued)
+  }
+}
+
+/// Queues a reference to `master` on the socket; `false` when the socket refused it.
+fn send_one(send: BorrowedFd<'_>, master: BorrowedFd<'_>) -> bool {
+  let fds = [master.as_raw_fd()];
+  // Never SIGPIPE the host, should the receiving end ever be gone (macOS has no such flag,
+  // and does not get here).
+  #[cfg(target_os = "linux")]
+  let flags = MsgFlags::MSG_DONTWAIT | MsgFlags::MSG_NOSIGNAL;
+  #[cfg(not(target_os = "linux"))]
+  let flags = MsgFlags::MSG_DONTWAIT;
+  sendmsg::<()>(
+    send.as_raw_fd(),
+    &[IoSlice::new(&[0])],
+    &[ControlMessage::ScmRights(&fds)],
+    flags,
+    None,
+  )
+  .is_ok()
+}
+
+/// Receives (and so drops) the oldest queued reference.
+fn drop_oldest(receive: BorrowedFd<'_>) -> nix::Result<()> {
+  #[cfg(test)]
+  if TEST_RECV_FAULTS
+    .fetch_update(
+      std::sync::atomic::Ordering::SeqCst,
+      std::sync::atomic::Ordering::SeqCst,
+      |n| n.checked_sub(1),
+    )
+    .is_ok()
+  {
+    return Err(nix::errno::Errno::ENOMEM);
+  }
+  let mut byte = [0u8];
+  loop {
+    let mut data = [IoSliceMut::new(&mut byte)];
+    match recvmsg::<()>(receive.as_raw_fd(), &mut data, None, MsgFlags::empty()) {
+      Err(nix::errno::Errno::EINTR) => continue,
+      Err(e) => return Err(e),
+      // A stream's end of file: the sending end is gone, and with it nothing was received.
+      Ok(r) if r.bytes == 0 => return Err(nix::errno::Errno::EPIPE),
+      Ok(_) => return Ok(()),
     }
   }
 }
@@ -164,10 +263,10 @@ mod tests {
   #[test]
   fn a_queued_pipe_end_outlives_its_number_and_is_dropped_without_a_descriptor() {
     let _g = serial();
-    let handoff = Handoff::new().unwrap();
+    let (send, receive) = pair().unwrap();
     let (read, write) = nix::unistd::pipe().unwrap();
     let before = open_count();
-    assert!(handoff.send_one(write.as_fd()));
+    assert!(send_one(send.as_fd(), write.as_fd()));
     drop(write);
     assert_eq!(open_count(), before - 1);
     // The write end is still alive in the message: the read end sees no end of file yet.
@@ -181,7 +280,7 @@ mod tests {
       nix::unistd::read(&read, &mut buf),
       Err(nix::errno::Errno::EAGAIN)
     );
-    handoff.drop_oldest();
+    drop_oldest(receive.as_fd()).unwrap();
     assert_eq!(open_count(), before - 1);
     // Its last reference gone: end of file.
     assert_eq!(nix::unistd::read(&read, &mut buf), Ok(0));
@@ -192,11 +291,11 @@ mod tests {
   #[test]
   fn hundreds_queue_and_each_drop_releases_the_oldest() {
     let _g = serial();
-    let handoff = Handoff::new().unwrap();
+    let (send, receive) = pair().unwrap();
     let pipes: Vec<_> = (0..200).map(|_| nix::unistd::pipe().unwrap()).collect();
     let mut readers = Vec::new();
     for (read, write) in pipes {
-      assert!(handoff.send_one(write.as_fd()));
+      assert!(send_one(send.as_fd(), write.as_fd()));
       nix::fcntl::fcntl(
         &read,
         nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
@@ -210,7 +309,7 @@ mod tests {
         nix::unistd::read(read, &mut buf),
         Err(nix::errno::Errno::EAGAIN)
       );
-      handoff.drop_oldest();
+      drop_oldest(receive.as_fd()).unwrap();
       assert_eq!(nix::unistd::read(read, &mut buf), Ok(0), "pipe {i}");
       if let Some(next) = readers.get(i + 1) {
         assert_eq!(

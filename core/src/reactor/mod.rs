@@ -95,7 +95,7 @@ enum Msg {
 /// alive on the JS side (the binding decides what holds the event loop).
 pub struct Reactor {
   poller: Poller,
-  handoff: Option<Handoff>,
+  handoff: Handoff,
   inbox: Mutex<Vec<Msg>>,
   next_id: AtomicUsize,
   tracked: AtomicUsize,
@@ -165,11 +165,10 @@ impl Reactor {
     Ok(reactor)
   }
 
-  /// Starts the thread that drops handed-off masters; `false` when it cannot be started.
+  /// Starts the thread that drops handed-off masters and frees unsent input; `false` when
+  /// it cannot be started.
   fn start_release(&'static self) -> bool {
-    let Some(handoff) = &self.handoff else {
-      return false;
-    };
+    let handoff = &self.handoff;
     std::thread::Builder::new()
       .name("node-pty-rs release".into())
       .spawn(move || handoff.run(|id| self.send(Msg::Released(id))))
@@ -236,6 +235,9 @@ impl Reactor {
             }
           }
           Msg::Closed { id, handed_off } => {
+            // destroy() leaves waking the release thread to this thread: a wake-up can cost
+            // its caller the CPU, and destroy() already wakes this one.
+            self.handoff.wake();
             if let Some(e) = entries.get_mut(&id) {
               e.closed(handed_off);
               touched.push(id);

@@ -9,6 +9,31 @@ use nix::errno::Errno;
 use std::collections::VecDeque;
 use std::os::fd::BorrowedFd;
 
+/// Input dropped by `close`, to be freed where that costs nobody anything: freeing 100 MB
+/// takes tens of milliseconds.
+#[derive(Debug, Default)]
+pub(super) struct Unsent(VecDeque<Vec<u8>>);
+
+impl Unsent {
+  pub(super) fn is_empty(&self) -> bool {
+    self.0.is_empty()
+  }
+}
+
+/// The threads that freed unsent input, for the tests to see where that happens.
+#[cfg(test)]
+pub(super) static TEST_FREED_ON: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+#[cfg(test)]
+impl Drop for Unsent {
+  fn drop(&mut self) {
+    if !self.is_empty() {
+      let thread = std::thread::current().name().unwrap_or("").to_string();
+      TEST_FREED_ON.lock().unwrap().push(thread);
+    }
+  }
+}
+
 #[derive(Debug, Default)]
 pub(super) struct Outbox {
   queue: VecDeque<Vec<u8>>,
@@ -67,10 +92,11 @@ impl Outbox {
     false
   }
 
-  pub(super) fn close(&mut self) {
-    self.queue.clear();
+  /// Refuses writes from now on; what was queued is returned unsent.
+  pub(super) fn close(&mut self) -> Unsent {
     self.written = 0;
     self.pending = 0;
     self.closed = true;
+    Unsent(std::mem::take(&mut self.queue))
   }
 }

@@ -22,6 +22,12 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering::SeqCst};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
+/// Tests pause `destroy` (ms) once it has marked the terminal destroyed, to let the reactor
+/// see the child's end meanwhile.
+#[cfg(test)]
+pub(super) static TEST_DESTROY_PAUSE_MS: std::sync::atomic::AtomicU64 =
+  std::sync::atomic::AtomicU64::new(0);
+
 /// Why a terminal could not be started: the system refused, or the sink could not be built
 /// (nothing was started then).
 #[derive(Debug)]
@@ -46,6 +52,9 @@ pub struct Terminal {
   /// Whether the number still refers to the master: false once released (and from then on
   /// not used for I/O), even while the number waits to be closed.
   live: AtomicBool,
+  /// `destroy` has run: a second call must neither signal the child again nor tell the
+  /// reactor a second time, when the master may still wait for the release thread.
+  destroyed: AtomicBool,
   pts_name: String,
   /// The number of the parent's slave copy while the reactor keeps it (macOS), else -1: a
   /// descriptor the terminal holds, which the leak check must not report.
@@ -119,6 +128,7 @@ impl Terminal {
       id: in_flight.id,
       master: RwLock::new(Some(master)),
       live: AtomicBool::new(true),
+      destroyed: AtomicBool::new(false),
       pts_name,
       kept_slave: AtomicI32::new(slave.as_ref().map_or(-1, |fd| fd.as_raw_fd())),
       child,
@@ -263,26 +273,35 @@ impl Terminal {
   /// Releases the master before returning (writes queued for it are dropped, nothing more
   /// is read), and has the reactor send the child SIGHUP, as node-pty's `destroy()` does.
   /// Waits neither for the reactor nor for the kernel's teardown of the pty, which the release
-  /// thread does ([`super::handoff`]); the child is still reaped, and its exit reported after
-  /// the pty is gone.
+  /// thread does ([`super::handoff`]), nor frees the dropped input itself; the child is still
+  /// reaped, and its exit reported after the pty is gone. Only the first call does anything.
   pub fn destroy(&self) {
-    self.outbox().close();
-    let handoff = self.reactor.handoff.as_ref();
-    // Held until `Closed` is on the inbox (see `Handoff::queued`).
-    let mut queued = handoff.map(|h| h.lock());
-    let mut handed_off = false;
-    let released = {
+    if self.destroyed.swap(true, SeqCst) {
+      return;
+    }
+    #[cfg(test)]
+    std::thread::sleep(std::time::Duration::from_millis(
+      TEST_DESTROY_PAUSE_MS.load(SeqCst),
+    ));
+    let unsent = self.outbox().close();
+    let handoff = &self.reactor.handoff;
+    // Held until `Closed` is on the inbox (see `Handoff::queue`).
+    let mut queue = handoff.lock();
+    let (handed_off, released) = {
       let master = self.master.read().unwrap_or_else(|e| e.into_inner());
-      match master.as_ref() {
-        Some(fd) if self.live.swap(false, SeqCst) => {
-          let _ = self.reactor.poller.delete(fd.as_fd());
-          if let (Some(h), Some(q)) = (handoff, queued.as_mut()) {
-            handed_off = h.queue(q, self.id, fd.as_fd(), || self.reactor.start_release());
-          }
-          crate::sys::release_to_null(fd.as_fd()).is_ok()
-        }
-        _ => true,
+      let live = master.as_ref().filter(|_| self.live.swap(false, SeqCst));
+      if let Some(fd) = live {
+        let _ = self.reactor.poller.delete(fd.as_fd());
       }
+      let handed_off = handoff.queue(
+        &mut queue,
+        self.id,
+        live.map(|fd| fd.as_fd()),
+        unsent,
+        || self.reactor.start_release(),
+      );
+      let released = live.is_none_or(|fd| crate::sys::release_to_null(fd.as_fd()).is_ok());
+      (handed_off, released)
     };
     if !released {
       // No descriptor left for /dev/null: close the number itself, waiting for the reactor.
@@ -296,7 +315,13 @@ impl Terminal {
       id: self.id,
       handed_off,
     });
-    drop(queued);
+    // The reactor wakes the release thread when it takes `Closed`.
+    drop(queue);
+  }
+
+  /// Whether `destroy` has begun: its `Closed` is on the way to the reactor.
+  pub(super) fn is_destroyed(&self) -> bool {
+    self.destroyed.load(SeqCst)
   }
 
   /// Closes the master's number (out of the poller first, which must not watch a closed

@@ -234,16 +234,40 @@ fn destroy_closes_the_master_and_still_reaps() {
   assert_eq!(fd_count(), before);
 }
 
+/// A terminal's /dev/pts node as first seen. The master's release removes it, and another
+/// process on the machine may get the same index at once: a node of that name created later
+/// (another change time) is not this one.
+struct PtyNode {
+  path: std::path::PathBuf,
+  changed: (i64, i64),
+}
+
+impl PtyNode {
+  fn of(term: &Terminal) -> PtyNode {
+    use std::os::unix::fs::MetadataExt;
+    let path = std::path::PathBuf::from(term.pts_name());
+    let meta = std::fs::metadata(&path).unwrap();
+    PtyNode {
+      path,
+      changed: (meta.ctime(), meta.ctime_nsec()),
+    }
+  }
+
+  fn exists(&self) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(&self.path).is_ok_and(|m| (m.ctime(), m.ctime_nsec()) == self.changed)
+  }
+}
+
 /// Waits for the exit of a destroyed terminal and checks that its pty (the /dev/pts node the
 /// master's release removes) was gone by then.
-fn exit_after_release(term: &Terminal, rx: &Receiver<Ev>, what: &str) -> ExitStatus {
-  let node = std::path::Path::new(term.pts_name());
+fn exit_after_release(node: &PtyNode, rx: &Receiver<Ev>, what: &str) -> ExitStatus {
   match rx.recv_timeout(Duration::from_secs(10)) {
     Ok(Ev::Exit(s)) => {
       assert!(
         !node.exists(),
         "{what}: {} still exists at the exit",
-        node.display()
+        node.path.display()
       );
       s
     }
@@ -263,11 +287,28 @@ fn destroy_leaves_the_teardown_to_the_release_thread_and_it_precedes_the_exit() 
   let _g = serial();
   let (term, rx) = start(&sh("exec cat"));
   std::thread::sleep(Duration::from_millis(50));
-  assert!(std::path::Path::new(term.pts_name()).exists());
+  let node = PtyNode::of(&term);
   let master = term.master_fd().unwrap();
   term.destroy();
   assert_eq!(masters_of(&term, master), 0);
-  assert_eq!(exit_after_release(&term, &rx, "cat").signal, libc::SIGHUP);
+  assert_eq!(exit_after_release(&node, &rx, "cat").signal, libc::SIGHUP);
+}
+
+/// Slows the release thread down (ms per master) until dropped: a busy child on a loaded
+/// machine, whose exit and reap come before the release.
+struct SlowRelease;
+
+impl SlowRelease {
+  fn by(ms: u64) -> SlowRelease {
+    handoff::TEST_DELAY_MS.store(ms, SeqCst);
+    SlowRelease
+  }
+}
+
+impl Drop for SlowRelease {
+  fn drop(&mut self) {
+    handoff::TEST_DELAY_MS.store(0, SeqCst);
+  }
 }
 
 /// A child killed just before destroy(), and destroy() straight after spawn (before the reactor
@@ -280,23 +321,109 @@ fn destroy_leaves_the_teardown_to_the_release_thread_and_it_precedes_the_exit() 
 )]
 fn the_exit_never_precedes_the_release_of_a_destroyed_pty() {
   let _g = serial();
-  // A slow release (a busy child on a loaded machine): the child's exit and reap come first.
-  struct Delay;
-  impl Drop for Delay {
-    fn drop(&mut self) {
-      handoff::TEST_DELAY_MS.store(0, SeqCst);
-    }
-  }
-  handoff::TEST_DELAY_MS.store(30, SeqCst);
-  let _delay = Delay;
+  let _slow = SlowRelease::by(30);
   for round in 0..20 {
     let (term, rx) = start(&sh("exec cat"));
+    let node = PtyNode::of(&term);
     if round % 2 == 0 {
       term.kill(libc::SIGKILL).unwrap();
     }
     term.destroy();
-    exit_after_release(&term, &rx, &format!("round {round}"));
+    exit_after_release(&node, &rx, &format!("round {round}"));
   }
+}
+
+/// The child's end seen by the reactor while destroy() is under way (paused, in this test,
+/// just after it marked the terminal destroyed): the exit waits for destroy()'s `Closed` and
+/// then for the release, so the pty is gone when it is reported.
+#[test]
+fn an_exit_seen_while_destroy_is_under_way_waits_for_the_release() {
+  let _g = serial();
+  struct Pause;
+  impl Drop for Pause {
+    fn drop(&mut self) {
+      terminal::TEST_DESTROY_PAUSE_MS.store(0, SeqCst);
+    }
+  }
+  let _slow = SlowRelease::by(100);
+  terminal::TEST_DESTROY_PAUSE_MS.store(200, SeqCst);
+  let _pause = Pause;
+  kill_then_destroy(1, "cat");
+}
+
+/// Kills a `cat`, then destroys it `times` times: its exit must still come after the release.
+fn kill_then_destroy(times: usize, what: &str) {
+  let (term, rx) = start(&sh("exec cat"));
+  let node = PtyNode::of(&term);
+  term.kill(libc::SIGKILL).unwrap();
+  for _ in 0..times {
+    term.destroy();
+  }
+  exit_after_release(&node, &rx, what);
+}
+
+/// A second destroy() finds the master released: it must not tell the reactor so while the
+/// release thread still holds it, or the exit would come with the pty still there.
+#[test]
+fn destroy_twice_still_reports_the_exit_after_the_release() {
+  let _g = serial();
+  let _slow = SlowRelease::by(200);
+  for round in 0..3 {
+    kill_then_destroy(2, &format!("round {round}"));
+  }
+}
+
+/// A receive on the hand-off socket that fails leaves unknown whether the oldest master went:
+/// none of the terminals queued is reported before its pty is gone, and the hand-off goes on.
+#[test]
+fn a_failed_receive_reports_no_terminal_before_its_pty_is_gone() {
+  let _g = serial();
+  let _slow = SlowRelease::by(100);
+  let terms: Vec<_> = (0..3)
+    .map(|_| {
+      let (term, rx) = start(&sh("exec cat"));
+      (PtyNode::of(&term), term, rx)
+    })
+    .collect();
+  handoff::TEST_RECV_FAULTS.store(1, SeqCst);
+  for (_, term, _) in &terms {
+    term.kill(libc::SIGKILL).unwrap();
+    term.destroy();
+  }
+  for (i, (node, _, rx)) in terms.iter().enumerate() {
+    exit_after_release(node, rx, &format!("terminal {i}"));
+  }
+  assert_eq!(
+    handoff::TEST_RECV_FAULTS.load(SeqCst),
+    0,
+    "no receive failed"
+  );
+  for round in 0..3 {
+    kill_then_destroy(1, &format!("after the failure, round {round}"));
+  }
+}
+
+/// Input the program never read is freed by the release thread, not by destroy()'s caller:
+/// 100 MB took destroy() tens of milliseconds.
+#[test]
+fn destroy_leaves_unsent_input_to_the_release_thread() {
+  let _g = serial();
+  let (term, rx) = start(&sh("exec sleep 30"));
+  term.write(vec![b'x'; 8 << 20]);
+  assert!(term.writable_length() > 0, "the pty took 8 MiB unread");
+  outbox::TEST_FREED_ON.lock().unwrap().clear();
+  term.destroy();
+  assert_eq!(term.writable_length(), 0);
+  // The tty echoed some of the input before destroy().
+  while !matches!(
+    rx.recv_timeout(Duration::from_secs(10))
+      .expect("no exit in time"),
+    Ev::Exit(_)
+  ) {}
+  assert_eq!(
+    *outbox::TEST_FREED_ON.lock().unwrap(),
+    ["node-pty-rs release"]
+  );
 }
 
 #[test]
