@@ -1,9 +1,9 @@
 //! The reactor thread's state for one terminal: reading its output, sending its queued input,
 //! reaping its child, and deciding when its exit can be reported.
 
-use super::in_flight::InFlight;
+use super::in_flight::{InFlight, IN_FLIGHT_LIMIT};
 use super::terminal::Terminal;
-use super::{Event, ExitStatus, Sink, EXIT_GRACE, WAITPID_POLL};
+use super::{Event, ExitStatus, Sink, CHUNK, EXIT_GRACE, WAITPID_POLL};
 use nix::errno::Errno;
 use polling::{Event as Interest, Poller};
 use std::os::fd::OwnedFd;
@@ -131,6 +131,12 @@ impl Entry {
     if !self.reading() {
       return false;
     }
+    // Whatever the buffer, a read passes the in-flight limit by less than one CHUNK.
+    let room = IN_FLIGHT_LIMIT
+      .saturating_sub(self.in_flight().bytes())
+      .max(CHUNK)
+      .min(buf.len());
+    let buf = &mut buf[..room];
     let read = self.term.with_master(|master| {
       let mut filled = 0;
       while filled < buf.len() {
