@@ -1,7 +1,7 @@
 'use strict';
 
 // The web terminal demo in a real browser: typing, colours, resizing, one terminal per tab,
-// none left once the tabs close. Also takes the README's screenshot, docs/demo.png.
+// none left once the tabs close. Also takes docs/demo.md's screenshot, docs/demo.png.
 
 const { spawnSync } = require('child_process');
 const fs = require('fs');
@@ -12,7 +12,7 @@ const { until } = require('./helpers');
 
 // CHROMIUM_PATH: CI runners have Chrome elsewhere (.github/workflows/ci.yml sets it).
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-// The README's picture is refreshed on request only (UPDATE_SCREENSHOT=1 npx jest demo.browser),
+// docs/demo.md's picture is refreshed on request only (UPDATE_SCREENSHOT=1 npx jest demo.browser),
 // so that running the tests leaves the work tree clean; otherwise it goes to a temporary file.
 const SCREENSHOT = process.env.UPDATE_SCREENSHOT
   ? path.join(__dirname, '..', 'docs', 'demo.png')
@@ -153,7 +153,7 @@ suite(title, () => {
     expect(pty.diagnostics().terminals).toHaveLength(1);
   });
 
-  test('colours, and the screenshot for the README', async () => {
+  test('colours, and the screenshot for docs/demo.md', async () => {
     const { page } = first;
     await run(first, 'clear');
     await run(first, `printf '\\e[1;32mnode-pty-rs\\e[0m on %s, TERM=%s\\n' "$(tty)" "$TERM"; ls --color=always /usr`);

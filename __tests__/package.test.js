@@ -2,8 +2,8 @@
 
 // The drop-in promise, end to end: the packed tarballs as published (the root package and
 // this machine's platform package, built locally), installed under the alias @lydell/node-pty
-// with install scripts off, run programs written for @lydell/node-pty. The real registry
-// install of all seven is __tests__/platforms/registry.test.js (npm run test:platforms).
+// with install scripts off, run programs written for @lydell/node-pty. The real npm-registry
+// install of all seven is __tests__/platforms/npm-registry-install.test.js (npm run test:platforms).
 
 const { execFileSync } = require('child_process');
 const fs = require('fs');
@@ -42,6 +42,11 @@ test('the root tarball holds the loader and the typings, no native binary and no
     expect(files).toContain(f);
   }
   expect(files.filter((f) => /\.node$|spawn-helper/.test(f))).toEqual([]);
+  // README is the package's page on the registry: each file it links to is in the package.
+  const readme = execFileSync('tar', ['-xzOf', tarball, 'package/README.md'], { encoding: 'utf8' });
+  const linked = [...readme.matchAll(/\]\(([^)#:]+)(?:#[^)]*)?\)/g)].map((m) => `package/${m[1]}`);
+  expect(linked).toContain('package/docs/api.md');
+  expect(linked.filter((f) => !files.includes(f))).toEqual([]);
   const manifest = JSON.parse(execFileSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' }));
   expect(manifest.scripts).toBeUndefined();
   expect(manifest.devDependencies).toBeUndefined();

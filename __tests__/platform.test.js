@@ -12,8 +12,8 @@ const root = path.join(__dirname, '..');
 const SUPPORTED = 'linux-x64-gnu, linux-arm64-gnu, linux-x64-musl, linux-arm64-musl, darwin-x64, darwin-arm64';
 
 /** Requires the package in a process that looks like platform/arch/libc; returns what happened. */
-function load(platform, arch, libc, script = "require('./index.js'); console.log('loaded')") {
-  const env = { ...process.env, FAKE_PLATFORM: platform, FAKE_ARCH: arch, FAKE_LIBC: libc };
+function load(platform, arch, libc, script = "require('./index.js'); console.log('loaded')", extraEnv = {}) {
+  const env = { ...process.env, FAKE_PLATFORM: platform, FAKE_ARCH: arch, FAKE_LIBC: libc, ...extraEnv };
   delete env.NAPI_RS_NATIVE_LIBRARY_PATH;
   const res = spawnSync(process.execPath, ['-r', path.join(__dirname, 'fixtures', 'fake-platform.js'), '-e', script], {
     cwd: root,
@@ -85,6 +85,22 @@ test.each([
 
 test('this machine loads', () => {
   expect(load(process.platform, process.arch, undefined)).toMatchObject({ status: 0, stdout: 'loaded\n' });
+});
+
+test("one libc answer: the addon loaded is the one lib/platform.js chose, where napi's loader alone would choose another", () => {
+  const script = `require('./index.js'); const p = require('./lib/platform');
+console.log(JSON.stringify({ suffix: p.findTarget(p.host()).suffix, loaded: Object.keys(require.cache).filter((f) => f.endsWith('.node')).map((f) => require('path').basename(f)) }))`;
+  const here = JSON.parse(load(process.platform, process.arch, undefined, script).stdout);
+  expect(here.loaded).toEqual([`node-pty-rs.${here.suffix}.node`]);
+  // The variable that hands binding.js the file is gone again: spawned programs inherit process.env.
+  expect(load(process.platform, process.arch, undefined, "require('./index.js'); console.log(process.env.NAPI_RS_NATIVE_LIBRARY_PATH)").stdout).toBe('undefined\n');
+  // An ldd that names no libc (a wrapper script) in a Node that reports musl: lib/platform.js
+  // asks the report and says musl; binding.js's isMusl() reads only ldd's text, says glibc and
+  // would load this checkout's glibc build. The musl package is not installed here.
+  const ldd = '#!/bin/sh\nexec /lib/ld.so --list "$@"\n';
+  expect(load('linux', process.arch, 'musl', "console.log(require('./lib/platform').detectLibc())", { FAKE_LDD: ldd }).stdout).toBe('musl\n');
+  const err = JSON.parse(load('linux', process.arch, 'musl', errorScript, { FAKE_LDD: ldd }).stdout);
+  expect(err).toMatchObject({ code: 'ERR_NODE_PTY_RS_BINARY_MISSING', package: `node-pty-rs-linux-${process.arch}-musl` });
 });
 
 test('libc detection without ldd falls back to what the running Node reports', () => {

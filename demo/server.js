@@ -1,7 +1,7 @@
 'use strict';
 
 // The web terminal: `npm start`, then open the printed URL. Each browser tab gets its own
-// shell in a node-pty-rs terminal. See README, "The demo: a web terminal".
+// shell in a node-pty-rs terminal. See docs/demo.md.
 
 const crypto = require('crypto');
 const fs = require('fs');

@@ -149,12 +149,6 @@ class PairTerminal extends TerminalBase {
     if (!this.master.destroyed) this.master.write(typeof data === 'string' ? data : toBytes(data));
   }
 
-
-  /** As node-pty (net.Socket#end on the master): writes `data` if given; the pair stays open. */
-  end(data) {
-    if (data !== undefined && data !== null) this.write(data);
-  }
-
   /** As node-pty: the master's output piped to `dest` (Readable#pipe). */
   pipe(dest, options) {
     return this.master.pipe(dest, options);

@@ -8,7 +8,10 @@ const { TARGETS } = require('./targets');
 
 const ISSUES = 'the node-pty-rs issue tracker';
 
-/** 'glibc', 'musl', or 'unknown' on Linux (null elsewhere): which libc this Node runs on. */
+/**
+ * 'glibc', 'musl', or 'unknown' on Linux (null elsewhere): which libc this Node runs on. The
+ * only libc answer: lib/native.js loads the file it implies (binding.js's own guess never runs).
+ */
 function detectLibc(platform = process.platform) {
   if (platform !== 'linux') return null;
   // The cheap check first, as napi's loader does: ldd is a script that names its libc.
@@ -69,20 +72,17 @@ function unsupportedError(h) {
   return err;
 }
 
-/** The error for a supported machine whose package is not installed (or does not load). */
-function missingBinaryError(target, cause) {
+/**
+ * The error for a supported machine whose package is not installed (or does not load);
+ * `attempts` are what each place the addon was looked for threw (lib/native.js), its `cause`.
+ */
+function missingBinaryError(target, attempts) {
   const pkg = `node-pty-rs-${target.suffix}`;
-  // napi's loader chains what each attempt threw as `cause`; its own message is the guess
-  // about npm's optional-dependency bug, so the attempts are what is worth showing.
-  const attempts = [];
-  for (let e = cause && cause.cause ? cause.cause : cause; e && attempts.length < 5; e = e.cause) {
-    attempts.push(String(e.message).split('\n')[0]);
-  }
   const err = new Error(
     `node-pty-rs could not load its native addon for ${target.suffix}: the package ${pkg}, an optional dependency of ` +
       `node-pty-rs, is missing or does not load here. Reinstall node-pty-rs without --omit=optional (or --no-optional), ` +
-      `on this machine or with npm's --os/--cpu/--libc set for it.\n${attempts.map((a) => `  ${a}`).join('\n')}`,
-    { cause }
+      `on this machine or with npm's --os/--cpu/--libc set for it.\n${attempts.map((e) => `  ${String(e.message).split('\n')[0]}`).join('\n')}`,
+    { cause: new AggregateError(attempts, `${attempts.length} places tried`) }
   );
   err.code = 'ERR_NODE_PTY_RS_BINARY_MISSING';
   err.package = pkg;
@@ -100,7 +100,7 @@ function unpackedAsarPath(p) {
 
 /**
  * The macOS spawn-helper. A checkout's own build (`npm run build` puts the addon and the
- * helper in the package root, and napi's loader prefers that addon) is used with its own
+ * helper in the package root, and lib/native.js prefers that addon) is used with its own
  * helper; otherwise the helper of the platform package node-pty-rs-darwin-<arch>.
  */
 function helperPath({ arch = process.arch, resolve = require.resolve, exists = fs.existsSync, root = path.join(__dirname, '..') } = {}) {

@@ -71,6 +71,14 @@ class TerminalBase extends EventEmitter {
     this._rows = size.rows;
   }
 
+  /**
+   * node-pty's `end(data)` (net.Socket#end on its master): writes `data` if given, with the
+   * subclass's write(). The terminal stays open and writable, as in node-pty; `destroy()` closes it.
+   */
+  end(data) {
+    if (data !== undefined && data !== null) this.write(data);
+  }
+
   /** Clears the pty's internal representation of its buffer: a no-op on unix, as in node-pty. */
   clear() {}
 

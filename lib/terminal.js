@@ -327,14 +327,6 @@ class Terminal extends TerminalBase {
     }
   }
 
-  /**
-   * node-pty's `end(data)` (net.Socket#end on its master): writes `data` if given. The terminal
-   * stays open and writable, as in node-pty; `destroy()` closes it.
-   */
-  end(data) {
-    if (data !== undefined && data !== null) this.write(data);
-  }
-
   /** node-pty's `pipe(dest, options)`: see lib/pipe.js. */
   pipe(dest, options) {
     return pipe(this, dest, options);

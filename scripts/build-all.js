@@ -13,7 +13,7 @@
 // All targets go through ONE cargo invocation: proc-macros and build scripts are compiled once
 // and cargo keeps both cores busy across targets: 3 min 45 s for all six here, where one target
 // alone took about 65 s (so about 6.5 min one after another).
-// The release profile is the one `npm run build` uses (LTO): see README for the measured time.
+// The release profile is the one `npm run build` uses (LTO): see docs/platforms.md for the measured time.
 const { execFileSync, spawnSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');

