@@ -1,10 +1,11 @@
 'use strict';
 
-// npm run bench [-- --rounds N] [-- --only spawn|throughput|latency|scale|destroy|killsession|write|destroy-cycles] [-- --write]
+// npm run bench [-- --rounds N] [-- --only spawn|exit|throughput|latency|scale|destroy|killsession|write|destroy-cycles] [-- --write]
 //
 // node-pty-rs, node-pty 1.1.0 and @lydell/node-pty 1.1.0 side by side in one run: every
 // measurement in a fresh process, libraries alternating within each round, medians over the
-// rounds, ratios to node-pty-rs. --write saves bench/RESULTS.md and bench/spawn-cost.svg.
+// rounds, ratios to node-pty-rs; throughput and spawn-to-exit also against native programs
+// (bench/native-reader, built here) measured in the same rounds. --write saves bench/RESULTS.md and bench/spawn-cost.svg.
 
 const { execFileSync, spawnSync } = require('child_process');
 const crypto = require('crypto');
@@ -18,8 +19,9 @@ const argValue = (name, fallback) => {
   const i = process.argv.indexOf(name);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 };
-const ROUNDS = argValue('--rounds', 3);
+const ROUNDS = argValue('--rounds', 5);
 const SPAWNS = argValue('--spawns', 30);
+const EXITS = argValue('--exits', 100);
 const KEYSTROKES = argValue('--keystrokes', 2000);
 const TERMINALS = argValue('--terminals', 1000);
 const THROUGHPUT_BYTES = 100 * 1000 * 1000;
@@ -79,10 +81,24 @@ function runSpawn() {
   return table;
 }
 
-function buildNativeReader() {
+/** Builds bench/native-reader's programs (native-reader, native-spawn); returns the path of `name`. */
+function buildNative(name) {
   const dir = path.join(__dirname, 'native-reader');
   execFileSync('cargo', ['build', '--release', '--quiet', '--manifest-path', path.join(dir, 'Cargo.toml')], { stdio: 'inherit' });
-  return path.join(dir, 'target', 'release', 'native-reader');
+  return path.join(dir, 'target', 'release', name);
+}
+
+/** Spawn to exit of `sh -c 'exit 0'`: the libraries and the native program, alternating. */
+function runExit() {
+  const program = buildNative('native-spawn');
+  const rounds = Object.fromEntries(['native', ...LIBRARIES].map((l) => [l, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const name of rotate(['native', ...LIBRARIES], round)) {
+      log(`exit: round ${round + 1}, ${name}`);
+      rounds[name].push(name === 'native' ? JSON.parse(execFileSync(program, [String(EXITS)], { encoding: 'utf8' })) : measure(name, ['exit', EXITS]));
+    }
+  }
+  return Object.fromEntries(Object.entries(rounds).map(([l, rs]) => [l, medianOf(rs)]));
 }
 
 /** 100 MB of letters and digits: no byte the tty's output processing changes. */
@@ -110,14 +126,14 @@ const NATIVE_MODES = {
 };
 
 function runThroughput() {
-  const reader = buildNativeReader();
+  const reader = buildNative('native-reader');
   const file = throughputFile();
   const rounds = Object.fromEntries([...Object.keys(NATIVE_MODES), ...LIBRARIES].map((l) => [l, []]));
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, flags] of Object.entries(NATIVE_MODES)) {
       log(`throughput: round ${round + 1}, ${name}`);
       const native = JSON.parse(execFileSync(reader, [...flags, file], { encoding: 'utf8' }));
-      rounds[name].push({ mbPerSec: native.bytes / 1e6 / native.seconds, lost: THROUGHPUT_BYTES - native.bytes });
+      rounds[name].push({ mbPerSec: native.bytes / 1e6 / native.seconds, lost: THROUGHPUT_BYTES - native.bytes, maxRssMiB: NaN });
     }
     for (const library of rotate(LIBRARIES, round)) {
       log(`throughput: round ${round + 1}, ${library}`);
@@ -168,13 +184,29 @@ function throughputTable(tp) {
   const rows = [...Object.keys(NATIVE_MODES), ...LIBRARIES].map((l) => {
     const r = tp[l] || {};
     const name = names[l] || l;
-    return `| ${name} | ${fmt(r.mbPerSec, 1)} | ${fmt(r.mbPerSec / native.mbPerSec, 2)} | ${Number.isFinite(r.lost) ? r.lost : 'n/a'} |`;
+    return `| ${name} | ${fmt(r.mbPerSec, 1)} | ${fmt(r.mbPerSec / native.mbPerSec, 2)} | ${Number.isFinite(r.lost) ? r.lost : 'n/a'} | ${fmt(r.maxRssMiB, 0)} |`;
   });
   return [
-    `### 2. Throughput: \`cat\` of a 100 MB file, Buffers (\`encoding: null\`), median over ${ROUNDS} rounds`,
+    `### 3. Throughput: \`cat\` of a 100 MB file, Buffers (\`encoding: null\`), median over ${ROUNDS} rounds`,
     '',
-    '| reader | MB/s received | of native reader | bytes lost |',
-    '|---|---|---|---|',
+    '| reader | MB/s received | of native reader | bytes lost | peak RSS, MiB |',
+    '|---|---|---|---|---|',
+    ...rows,
+  ].join('\n');
+}
+
+function exitTable(ex) {
+  const native = ex.native || {};
+  const rows = ['native', ...LIBRARIES].map((l) => {
+    const r = ex[l] || {};
+    const name = l === 'native' ? 'native program (Rust: openpty, posix_spawn with SETSID and the tty on 0-2, read to EIO, waitpid)' : l;
+    return `| ${name} | ${fmt(r.spawnToExitMs, 3)} | ${fmt(r.spawnToExitMs / native.spawnToExitMs, 2)}x |`;
+  });
+  return [
+    `### 2. Spawn to exit: \`sh -c 'exit 0'\`, median of ${EXITS} runs per process, median over ${ROUNDS} rounds`,
+    '',
+    '| program | ms spawn to exit | vs native |',
+    '|---|---|---|',
     ...rows,
   ].join('\n');
 }
@@ -186,7 +218,7 @@ function latencyTable(lat) {
     return `| ${l} | ${fmt(r.p50us, 0)} | ${ratio(r.p50us, ours.p50us)} | ${fmt(r.p99us, 0)} | ${ratio(r.p99us, ours.p99us)} |`;
   });
   return [
-    `### 3. Latency: keystroke round trip through a raw-mode \`cat\`, ${KEYSTROKES} keystrokes, median over ${ROUNDS} rounds`,
+    `### 4. Latency: keystroke round trip through a raw-mode \`cat\`, ${KEYSTROKES} keystrokes, median over ${ROUNDS} rounds`,
     '',
     '| library | p50 µs | vs node-pty-rs | p99 µs | vs node-pty-rs |',
     '|---|---|---|---|---|',
@@ -201,7 +233,7 @@ function scaleTable(sc) {
     return `| ${l} | ${fmt(r.threadsAdded, 0)} | ${fmt(r.rssPerTerminalKiB, 1)} | ${ratio(r.rssPerTerminalKiB, ours.rssPerTerminalKiB)} | ${fmt(r.spawnAllMs, 0)} | ${fmt(r.killToLastExitMs, 0)} |`;
   });
   return [
-    `### 4. Scale: ${TERMINALS} concurrent terminals (\`cat\` waiting for input), median over ${ROUNDS} rounds`,
+    `### 5. Scale: ${TERMINALS} concurrent terminals (\`cat\` waiting for input), median over ${ROUNDS} rounds`,
     '',
     '| library | OS threads added | host RSS per terminal, KiB | vs node-pty-rs | ms to spawn all | ms from kill of all to the last onExit |',
     '|---|---|---|---|---|---|',
@@ -216,7 +248,7 @@ function destroyTable(ds) {
     return `| ${l} | ${fmt(r.p50us, 0)} | ${fmt(r.p99us, 0)} | ${ratio(r.p99us, ours.p99us)} | ${fmt(r.allMs, 1)} |`;
   });
   return [
-    `### 5. destroy(): time the JS thread is blocked per call, ${DESTROY[0]} terminals of which ${DESTROY[1]} flood output (\`yes\`), median over ${ROUNDS} rounds`,
+    `### 6. destroy(): time the JS thread is blocked per call, ${DESTROY[0]} terminals of which ${DESTROY[1]} flood output (\`yes\`), median over ${ROUNDS} rounds`,
     '',
     '| library | p50 µs | p99 µs | vs node-pty-rs | ms to destroy all |',
     '|---|---|---|---|---|',
@@ -236,7 +268,7 @@ function runKillSession() {
 
 function killSessionTable(ks) {
   return [
-    `### 6. killSession(): ${TERMINALS} terminals (\`cat\`), node-pty-rs only (the others have none), median over ${ROUNDS} rounds`,
+    `### 8. killSession(): ${TERMINALS} terminals (\`cat\`), node-pty-rs only (the others have none), median over ${ROUNDS} rounds`,
     '',
     'Disposing all at once (`await using`): the longest event-loop stall (gap between ticks of a 1 ms timer), the most JS-thread time on a CPU within one such gap (the rest is the thread waiting for a CPU), and the longest gap over 1 s idle (the machine\'s own noise).',
     '',
@@ -253,7 +285,7 @@ function writeTable(wr) {
     return `| ${l} | ${fmt(r.ms, 1)} | ${ratio(r.ms, ours.ms)} | ${fmt(r.stallMs, 1)} |`;
   });
   return [
-    `### 7. write(): time the JS thread is blocked in one write() of a ${WRITE_MIB} MiB ASCII string to a raw-mode \`cat\`, median over ${ROUNDS} rounds`,
+    `### 9. write(): time the JS thread is blocked in one write() of a ${WRITE_MIB} MiB ASCII string to a raw-mode \`cat\`, median over ${ROUNDS} rounds`,
     '',
     '| library | ms in write() | vs node-pty-rs | longest event-loop stall in the second after, ms |',
     '|---|---|---|---|',
@@ -268,7 +300,7 @@ function cyclesTable(dc) {
     return `| ${l} | ${fmt(r.p50us, 0)} | ${fmt(r.p99us, 0)} | ${ratio(r.p99us, ours.p99us)} | ${fmt(r.queuedMs, 2)} |`;
   });
   return [
-    `### 8. destroy() under churn: ${CYCLES[0]} spawn+destroy cycles of \`cat\` while ${CYCLES[1]} terminals flood output (\`yes\`), then one destroy() of a terminal holding ${CYCLES[2]} MB of unread input; median over ${ROUNDS} rounds`,
+    `### 7. destroy() under churn: ${CYCLES[0]} spawn+destroy cycles of \`cat\` while ${CYCLES[1]} terminals flood output (\`yes\`), then one destroy() of a terminal holding ${CYCLES[2]} MB of unread input; median over ${ROUNDS} rounds`,
     '',
     `| library | p50 µs | p99 µs | vs node-pty-rs | ms to destroy with ${CYCLES[2]} MB queued |`,
     '|---|---|---|---|---|',
@@ -278,9 +310,10 @@ function cyclesTable(dc) {
   ].join('\n');
 }
 
-function targets({ spawn, tp, lat, sc, ds, ks, wr, dc }) {
+function targets({ spawn, ex, tp, lat, sc, ds, ks, wr, dc }) {
   const ours2 = spawn[2]['node-pty-rs'] || {};
   const np2 = spawn[2]['node-pty'] || {};
+  const ourEx = ex['node-pty-rs'] || {};
   const ourTp = tp['node-pty-rs'] || {};
   const ourLat = lat['node-pty-rs'] || {};
   const npLat = lat['node-pty'] || {};
@@ -298,6 +331,7 @@ function targets({ spawn, tp, lat, sc, ds, ks, wr, dc }) {
     check(ours2.blockedMs <= 1, `blocked in spawn() at 2 GiB <= 1 ms: ${fmt(ours2.blockedMs, 3)} ms`),
     check(np2.blockedMs / ours2.blockedMs >= 20, `>= 20x lower than node-pty's at 2 GiB: ${ratio(np2.blockedMs, ours2.blockedMs)}`),
     check(ourTp.mbPerSec / tp.native.mbPerSec >= 0.95 && ourTp.lost === 0, `throughput >= 0.95 of the native reader, nothing lost: ${fmt(ourTp.mbPerSec / tp.native.mbPerSec, 2)}, ${ourTp.lost} bytes lost`),
+    check(ourEx.spawnToExitMs / ex.native.spawnToExitMs <= 1.1, `spawn to exit <= 1.1x the native program: ${fmt(ourEx.spawnToExitMs / ex.native.spawnToExitMs, 2)}x (${fmt(ourEx.spawnToExitMs, 3)} vs ${fmt(ex.native.spawnToExitMs, 3)} ms)`),
     check(ourLat.p50us <= npLat.p50us, `keystroke p50 no worse than node-pty's: ${fmt(ourLat.p50us, 0)} µs vs ${fmt(npLat.p50us, 0)} µs`),
     check(ourLat.p99us <= 2 * ourLat.p50us, `keystroke p99 <= 2x our p50: ${fmt(ourLat.p99us, 0)} µs vs 2 x ${fmt(ourLat.p50us, 0)} µs`),
     check(ourSc.threadsAdded <= 2, `${TERMINALS} terminals add <= 2 threads: ${fmt(ourSc.threadsAdded, 0)}`),
@@ -357,6 +391,7 @@ function main() {
   log(header);
   const wanted = (section) => !ONLY || ONLY === section;
   const spawn = wanted('spawn') ? runSpawn() : null;
+  const ex = wanted('exit') ? runExit() : null;
   const tp = wanted('throughput') ? runThroughput() : null;
   const lat = wanted('latency') ? runRounds('latency', ['latency', KEYSTROKES]) : null;
   const sc = wanted('scale') ? runRounds('scale', ['scale', TERMINALS]) : null;
@@ -367,13 +402,14 @@ function main() {
   const sections = [
     spawn && spawnTable(spawn),
     spawn && '![spawn cost against host heap](spawn-cost.svg)',
+    ex && exitTable(ex),
     tp && throughputTable(tp),
     lat && latencyTable(lat),
     sc && scaleTable(sc),
     ds && destroyTable(ds),
+    dc && cyclesTable(dc),
     ks && killSessionTable(ks),
     wr && writeTable(wr),
-    dc && cyclesTable(dc),
   ].filter(Boolean);
   const report = [
     '# Benchmark results',
@@ -381,7 +417,7 @@ function main() {
     `Made with \`npm run bench -- --write\` (bench/bench.js): ${header}.`,
     `Every measurement runs in a fresh Node process; within each round the libraries alternate; the tables show medians over the rounds.`,
     '',
-    ...(ONLY ? [] : [targets({ spawn, tp, lat, sc, ds, ks, wr, dc }), '']),
+    ...(ONLY ? [] : [targets({ spawn, ex, tp, lat, sc, ds, ks, wr, dc }), '']),
     ...sections.flatMap((section) => [section, '']),
   ].join('\n');
   process.stdout.write(report);

@@ -3,6 +3,7 @@
 // One measurement, for one library, in a fresh process (so that heaps, threads and RSS of one
 // library never colour another's). Prints JSON. Run by bench/bench.js:
 //   node --expose-gc measure.js <library> spawn <heapGiB> <count>
+//   node --expose-gc measure.js <library> exit <count>
 //   node --expose-gc measure.js <library> throughput <file> <bytes>
 //   node --expose-gc measure.js <library> latency <count>
 //   node --expose-gc measure.js <library> scale <count>
@@ -55,6 +56,19 @@ async function spawnCost(gib, count) {
   return { heapGiB: Number(gib), heapBlocks: heap.length, blockedMs: median(blocked), spawnToExitMs: median(toExit) };
 }
 
+/** Spawn to exit of `sh -c 'exit 0'`, as bench/native-reader's native-spawn measures it. */
+async function spawnToExit(count) {
+  const spawnExit = () => exited(pty.spawn('/bin/sh', ['-c', 'exit 0'], { env: ENV }));
+  await spawnExit(); // warm-up: first-use costs
+  const samples = [];
+  for (let i = 0; i < Number(count); i++) {
+    const t0 = now();
+    await spawnExit();
+    samples.push(now() - t0);
+  }
+  return { spawnToExitMs: median(samples) };
+}
+
 async function throughput(file, size) {
   size = Number(size);
   let bytes = 0;
@@ -68,7 +82,8 @@ async function throughput(file, size) {
   await exited(term);
   await new Promise((r) => setTimeout(r, 300)); // count what a library delivers after the exit
   const seconds = (last - t0) / 1000;
-  return { bytes, lost: size - bytes, mbPerSec: bytes / 1e6 / seconds };
+  // Peak RSS: flat memory means the host does not hold what the child produces faster.
+  return { bytes, lost: size - bytes, mbPerSec: bytes / 1e6 / seconds, maxRssMiB: process.resourceUsage().maxRSS / 1024 };
 }
 
 async function latency(count) {
@@ -298,7 +313,7 @@ async function destroyCycles(cycles, flooding, queuedMB) {
   return { cycles, flooding: floods.length, p50us: percentile(samples, 50), p99us: percentile(samples, 99), queuedMs };
 }
 
-const scenarios = { spawn: spawnCost, throughput, latency, scale, destroy: destroyCost, killsession: killSessionCost, write: writeCost, 'destroy-cycles': destroyCycles };
+const scenarios = { spawn: spawnCost, exit: spawnToExit, throughput, latency, scale, destroy: destroyCost, killsession: killSessionCost, write: writeCost, 'destroy-cycles': destroyCycles };
 const keepAlive = setInterval(() => {}, 1000); // a pending measurement is never abandoned
 scenarios[scenario](...args).then(
   (result) => {

@@ -31,9 +31,17 @@ const preexisting = new Set(ptyDescriptors().map((d) => d.fd));
 // The package's entry point, wherever it is installed (its own name, or an alias).
 const ENTRY = path.join(__dirname, '..', 'index.js');
 
-/** Where the caller of spawn()/open() is: the stack without this library's own frames. */
-function callerStack() {
-  const stack = new Error().stack.split('\n').slice(1);
+/**
+ * The caller of spawn()/open(), for callerStack() to describe. Capturing is cheap; formatting
+ * the frames costs tens of µs per spawn, so it waits until a report reads `.stack`.
+ */
+function captureCaller() {
+  return new Error();
+}
+
+/** Where a captured caller is: its stack without this library's own frames. */
+function callerStack(captured) {
+  const stack = captured.stack.split('\n').slice(1);
   const outside = stack.filter((line) => !line.includes(`${__dirname}/`) && !line.includes(`${ENTRY}:`));
   return outside.map((l) => l.trim()).join('\n');
 }
@@ -83,4 +91,4 @@ function isPreexisting(fd) {
   return preexisting.has(fd);
 }
 
-module.exports = { track, untrack, linger, holding, callerStack, describeLive, heldDescriptors, ptyDescriptors, isPreexisting };
+module.exports = { track, untrack, linger, holding, captureCaller, callerStack, describeLive, heldDescriptors, ptyDescriptors, isPreexisting };

@@ -18,7 +18,7 @@ class TerminalBase extends EventEmitter {
     this._cols = cols;
     this._rows = rows;
     this._ptsName = undefined;
-    this._spawnedAt = registry.callerStack();
+    this._spawnedAt = registry.captureCaller();
     this._started = Date.now();
   }
 
@@ -95,7 +95,7 @@ class TerminalBase extends EventEmitter {
       ptsName: this._ptsName,
       foreground: this._foregroundNow(),
       ageMs: Date.now() - this._started,
-      spawnedAt: this._spawnedAt,
+      spawnedAt: registry.callerStack(this._spawnedAt),
     };
   }
 }
