@@ -189,10 +189,10 @@ impl NativePty {
     self.term.pts_name().to_string()
   }
 
-  /// The master's descriptor number while it is open, else -1.
+  /// The number of this end of the pty while it is open, else -1.
   #[napi(getter)]
   pub fn fd(&self) -> i32 {
-    self.term.master_fd().unwrap_or(-1)
+    self.term.end_fd().unwrap_or(-1)
   }
 
   /// The child's pidfd number until the child is reaped, else -1.

@@ -7,6 +7,7 @@
 
 pub mod descriptors;
 pub mod error;
+mod platform;
 pub mod process;
 pub mod pty;
 pub mod reactor;

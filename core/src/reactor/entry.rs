@@ -82,7 +82,7 @@ impl Entry {
 
   pub(super) fn register(&mut self, poller: &Poller) {
     let key = self.id() << 1;
-    let added = self.term.with_master(|fd| {
+    let added = self.term.with_end(|fd| {
       let added = crate::sys::poller_add(poller, fd, Interest::readable(key)).is_ok();
       // destroy() may have released the master meanwhile (it holds the same shared lock),
       // its delete finding nothing yet: take the registration out again.
@@ -216,7 +216,7 @@ impl Entry {
       .max(CHUNK)
       .min(buf.len());
     let buf = &mut buf[..room];
-    let read = self.term.with_master(|master| {
+    let read = self.term.with_end(|master| {
       let mut filled = 0;
       while filled < buf.len() {
         match nix::unistd::read(master, &mut buf[filled..]) {
@@ -252,7 +252,7 @@ impl Entry {
     if out.is_empty() {
       return;
     }
-    self.term.with_master(|fd| out.flush(fd));
+    self.term.with_end(|fd| out.flush(fd));
     // A queue emptied because nobody can read any more is not drained: writes are dropped.
     let drained = out.is_empty() && !out.is_closed();
     drop(out);
@@ -309,10 +309,7 @@ impl Entry {
 
     let held = self.deliver_held();
     let settled = !self.releasing && (self.closed || !self.term.is_destroyed());
-    if let Some(status) = self
-      .status
-      .filter(|_| held && !self.exit_sent && settled)
-    {
+    if let Some(status) = self.status.filter(|_| held && !self.exit_sent && settled) {
       let deliver = if self.eof {
         true
       } else if self.reading() {
@@ -345,11 +342,7 @@ impl Entry {
     );
     if want != (false, false) && self.master_armed != Some(want) {
       let interest = Interest::new(self.id() << 1, want.0, want.1);
-      if self
-        .term
-        .with_master(|fd| poller.modify(fd, interest).is_ok())
-        == Some(true)
-      {
+      if self.term.with_end(|fd| poller.modify(fd, interest).is_ok()) == Some(true) {
         self.master_armed = Some(want);
       }
     }

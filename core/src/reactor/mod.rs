@@ -31,7 +31,7 @@ use handoff::Handoff;
 use polling::{Events, Poller};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// Most bytes read from one master per wake-up, delivered as one chunk, while several masters
@@ -168,6 +168,16 @@ impl Reactor {
       .syscall("pthread_create")?;
     let _ = REACTOR.set(reactor);
     Ok(reactor)
+  }
+
+  /// Starts the reactor if needed, reserves a terminal id and builds the sink for it.
+  pub(super) fn prepare<E>(
+    sink: impl FnOnce(Arc<InFlight>) -> std::result::Result<Sink, E>,
+  ) -> std::result::Result<(Arc<InFlight>, Sink), StartError<E>> {
+    let reactor = Reactor::get()?;
+    let in_flight = Arc::new(InFlight::new(reactor.next_id(), reactor));
+    let sink = sink(in_flight.clone()).map_err(StartError::Sink)?;
+    Ok((in_flight, sink))
   }
 
   /// Starts the thread that drops handed-off masters and frees unsent input; `false` when

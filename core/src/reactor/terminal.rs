@@ -47,9 +47,10 @@ impl<E> From<SysError> for StartError<E> {
 #[derive(Debug)]
 pub struct Terminal {
   id: usize,
-  /// The master's number; `None` once closed.
-  master: RwLock<Option<OwnedFd>>,
-  /// Whether the number still refers to the master: false once released (and from then on
+  /// The terminal's end of the pty: the master of a spawned terminal, either end of an
+  /// `open()` pair. Its number; `None` once closed.
+  end: RwLock<Option<OwnedFd>>,
+  /// Whether the number still refers to the pty: false once released (and from then on
   /// not used for I/O), even while the number waits to be closed.
   live: AtomicBool,
   /// `destroy` has run: a second call must neither signal the child again nor tell the
@@ -116,7 +117,7 @@ impl Terminal {
   }
 
   pub(super) fn attach(
-    master: OwnedFd,
+    end: OwnedFd,
     pts_name: String,
     child: Option<Child>,
     slave: Option<OwnedFd>,
@@ -126,7 +127,7 @@ impl Terminal {
     let reactor = in_flight.reactor;
     let term = Arc::new(Terminal {
       id: in_flight.id,
-      master: RwLock::new(Some(master)),
+      end: RwLock::new(Some(end)),
       live: AtomicBool::new(true),
       destroyed: AtomicBool::new(false),
       pts_name,
@@ -160,10 +161,10 @@ impl Terminal {
     self.child.as_ref().and_then(Child::pidfd)
   }
 
-  /// The master's descriptor number while it is open, for display and for callers that poll
+  /// The number of the terminal's end while it is open, for display and for callers that poll
   /// it themselves. It stays owned here: closing it would break the terminal.
-  pub fn master_fd(&self) -> Option<RawFd> {
-    self.with_master(|fd| fd.as_raw_fd())
+  pub fn end_fd(&self) -> Option<RawFd> {
+    self.with_end(|fd| fd.as_raw_fd())
   }
 
   /// The number of the parent's slave copy while it is kept open (macOS, until the child is
@@ -178,16 +179,16 @@ impl Terminal {
     self.kept_slave.store(-1, SeqCst);
   }
 
-  /// Whether the master is still open (not released by `destroy`, not closed at the end).
+  /// Whether the terminal's end is still open (not released by `destroy`, not closed at the end).
   pub(super) fn is_live(&self) -> bool {
     self.live.load(SeqCst)
   }
 
-  /// Runs `f` on the master unless it has been released; its number cannot close meanwhile
+  /// Runs `f` on the terminal's end unless it has been released; its number cannot close meanwhile
   /// (though `destroy` may swap /dev/null in under it).
-  pub(super) fn with_master<R>(&self, f: impl FnOnce(BorrowedFd<'_>) -> R) -> Option<R> {
-    let master = self.master.read().unwrap_or_else(|e| e.into_inner());
-    master
+  pub(super) fn with_end<R>(&self, f: impl FnOnce(BorrowedFd<'_>) -> R) -> Option<R> {
+    let end = self.end.read().unwrap_or_else(|e| e.into_inner());
+    end
       .as_ref()
       .filter(|_| self.live.load(SeqCst))
       .map(|fd| f(fd.as_fd()))
@@ -207,7 +208,7 @@ impl Terminal {
     }
     // With bytes already queued the reactor is waiting for the master to be writable and
     // will send these after them.
-    if was_empty && self.with_master(|fd| out.flush(fd)) == Some(true) {
+    if was_empty && self.with_end(|fd| out.flush(fd)) == Some(true) {
       drop(out);
       self.reactor.send(Msg::Wake(self.id));
     }
@@ -231,7 +232,7 @@ impl Terminal {
   /// A no-op once the master is closed.
   pub fn resize(&self, size: Size) -> Result<()> {
     self
-      .with_master(|fd| pty::set_size(fd, size))
+      .with_end(|fd| pty::set_size(fd, size))
       .unwrap_or(Ok(()))
   }
 
@@ -251,7 +252,7 @@ impl Terminal {
   pub fn foreground(&self) -> Option<process::Foreground> {
     let leader = self.child.as_ref().and_then(Child::unreaped_pid);
     self
-      .with_master(|fd| process::foreground(fd, leader))
+      .with_end(|fd| process::foreground(fd, leader))
       .flatten()
   }
 
@@ -264,13 +265,13 @@ impl Terminal {
       return Ok(0);
     };
     // Checked, then signalled without the master's lock, which the reactor may need meanwhile.
-    match self.with_master(|_| ()) {
+    match self.with_end(|_| ()) {
       Some(()) => crate::session::signal(child, signal),
       None => Ok(0),
     }
   }
 
-  /// Releases the master before returning (writes queued for it are dropped, nothing more
+  /// Releases the terminal's end before returning (writes queued for it are dropped, nothing more
   /// is read), and has the reactor send the child SIGHUP, as node-pty's `destroy()` does.
   /// Waits neither for the reactor nor for the kernel's teardown of the pty, which the release
   /// thread does ([`super::handoff`]), nor frees the dropped input itself; the child is still
@@ -288,8 +289,8 @@ impl Terminal {
     // Held until `Closed` is on the inbox (see `Handoff::queue`).
     let mut queue = handoff.lock();
     let (handed_off, released) = {
-      let master = self.master.read().unwrap_or_else(|e| e.into_inner());
-      let live = master.as_ref().filter(|_| self.live.swap(false, SeqCst));
+      let end = self.end.read().unwrap_or_else(|e| e.into_inner());
+      let live = end.as_ref().filter(|_| self.live.swap(false, SeqCst));
       if let Some(fd) = live {
         let _ = self.reactor.poller.delete(fd.as_fd());
       }
@@ -306,10 +307,10 @@ impl Terminal {
     if !released {
       // No descriptor left for /dev/null: close the number itself, waiting for the reactor.
       self.close();
-    } else if let Ok(mut master) = self.master.try_write() {
+    } else if let Ok(mut end) = self.end.try_write() {
       // Nobody is using the number (now on /dev/null): close it now rather than on the
       // reactor's next turn, so a caller counting descriptors finds it gone too.
-      master.take();
+      end.take();
     }
     self.reactor.send(Msg::Closed {
       id: self.id,
@@ -324,30 +325,18 @@ impl Terminal {
     self.destroyed.load(SeqCst)
   }
 
-  /// Closes the master's number (out of the poller first, which must not watch a closed
+  /// Closes the end's number (out of the poller first, which must not watch a closed
   /// descriptor), waiting for anyone using it. Idempotent.
   pub(super) fn close(&self) {
     self.outbox().close();
     self.live.store(false, SeqCst);
-    let mut master = self.master.write().unwrap_or_else(|e| e.into_inner());
-    if let Some(fd) = master.take() {
+    let mut end = self.end.write().unwrap_or_else(|e| e.into_inner());
+    if let Some(fd) = end.take() {
       let _ = self.reactor.poller.delete(fd.as_fd());
     }
     // `kill_session` signals nothing from now on: the session's pins can go.
     if let Some(child) = &self.child {
       child.members().clear();
     }
-  }
-}
-
-impl Reactor {
-  /// Starts the reactor if needed, reserves a terminal id and builds the sink for it.
-  pub(super) fn prepare<E>(
-    sink: impl FnOnce(Arc<InFlight>) -> std::result::Result<Sink, E>,
-  ) -> std::result::Result<(Arc<InFlight>, Sink), StartError<E>> {
-    let reactor = Reactor::get()?;
-    let in_flight = Arc::new(InFlight::new(reactor.next_id(), reactor));
-    let sink = sink(in_flight.clone()).map_err(StartError::Sink)?;
-    Ok((in_flight, sink))
   }
 }

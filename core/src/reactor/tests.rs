@@ -220,12 +220,12 @@ fn destroy_closes_the_master_and_still_reaps() {
   let before = fd_count();
   let (term, rx) = start(&sh("sleep 30"));
   std::thread::sleep(Duration::from_millis(50));
-  let master = term.master_fd().unwrap();
+  let master = term.end_fd().unwrap();
   assert_eq!(masters_of(&term, master), 1);
   term.destroy();
   // The master is closed by the time destroy returns.
   assert_eq!(masters_of(&term, master), 0);
-  assert_eq!(term.master_fd(), None);
+  assert_eq!(term.end_fd(), None);
   match rx.recv_timeout(Duration::from_secs(10)) {
     Ok(Ev::Exit(s)) => assert_eq!(s.signal, libc::SIGHUP),
     other => panic!("expected the exit after destroy, got {other:?}"),
@@ -288,7 +288,7 @@ fn destroy_leaves_the_teardown_to_the_release_thread_and_it_precedes_the_exit() 
   let (term, rx) = start(&sh("exec cat"));
   std::thread::sleep(Duration::from_millis(50));
   let node = PtyNode::of(&term);
-  let master = term.master_fd().unwrap();
+  let master = term.end_fd().unwrap();
   term.destroy();
   assert_eq!(masters_of(&term, master), 0);
   assert_eq!(exit_after_release(&node, &rx, "cat").signal, libc::SIGHUP);
