@@ -1,6 +1,6 @@
 //! The descriptors this process has open, and which of them are ptys: what the library's leak
 //! check (`leaks()`, `assertNoLeaks()`, `diagnostics().descriptors`) compares with what its
-//! terminals hold. Linux lists /proc/self/fd; macOS asks the kernel (`sys::open_descriptors`).
+//! terminals hold. Linux lists /proc/self/fd; macOS asks the kernel (see `platform`).
 
 use std::os::fd::RawFd;
 
@@ -12,32 +12,7 @@ pub struct Descriptor {
 }
 
 /// Every descriptor of this process that refers to a file or device, with its path.
-#[cfg(target_os = "linux")]
-pub fn open() -> Vec<Descriptor> {
-  let Ok(dir) = std::fs::read_dir("/proc/self/fd") else {
-    return Vec::new(); // no procfs mounted: nothing can be listed
-  };
-  dir
-    .flatten()
-    .filter_map(|entry| {
-      let fd = entry.file_name().to_str()?.parse().ok()?;
-      // Fails for the listing's own descriptor once it is closed, and for any closed meanwhile.
-      let path = std::fs::read_link(entry.path()).ok()?;
-      Some(Descriptor {
-        fd,
-        path: path.to_string_lossy().into_owned(),
-      })
-    })
-    .collect()
-}
-
-#[cfg(target_os = "macos")]
-pub fn open() -> Vec<Descriptor> {
-  crate::sys::open_descriptors()
-    .into_iter()
-    .map(|(fd, path)| Descriptor { fd, path })
-    .collect()
-}
+pub use crate::platform::open_descriptors as open;
 
 /// The pty descriptors of this process: masters and slaves, in descriptor order.
 pub fn ptys() -> Vec<Descriptor> {

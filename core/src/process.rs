@@ -2,6 +2,9 @@
 //! host titles its tab with, and the directory a new tab should open in). The processes of
 //! the terminal's session (what `killSession` signals) are [`crate::session`]'s.
 
+use crate::platform::process_cwd as cwd;
+/// The name `process` reports for a pid: argv[0] on Linux, the process name on macOS.
+pub use crate::platform::process_name as name;
 use nix::unistd::Pid;
 use std::os::fd::BorrowedFd;
 
@@ -65,59 +68,12 @@ pub fn foreground(master: BorrowedFd<'_>, leader: Option<Pid>) -> Option<Foregro
   })
 }
 
-/// argv[0], as node-pty reports `process`; the kernel's name for the process (comm) when
-/// argv[0] is empty (a program started with an empty argv[0]) or unreadable: a zombie's, and
-/// one's in the middle of an exec, read as empty.
-#[cfg(target_os = "linux")]
-pub fn name(pid: Pid) -> Option<String> {
-  let argv0 = std::fs::read(format!("/proc/{pid}/cmdline"))
-    .ok()
-    .and_then(|cmdline| {
-      let argv0 = cmdline.split(|&b| b == 0).next()?;
-      (!argv0.is_empty()).then(|| String::from_utf8_lossy(argv0).into_owned())
-    });
-  argv0.or_else(|| {
-    let comm = std::fs::read(format!("/proc/{pid}/comm")).ok()?;
-    let comm = comm.strip_suffix(b"\n").unwrap_or(&comm);
-    (!comm.is_empty()).then(|| String::from_utf8_lossy(comm).into_owned())
-  })
-}
-
-/// The kernel's name for the process (`proc_name`), which macOS reports whatever argv[0] is.
-#[cfg(target_os = "macos")]
-pub fn name(pid: Pid) -> Option<String> {
-  crate::sys::process_name(pid)
-}
-
 /// A process's working directory as the system tells it.
 #[derive(Debug, PartialEq, Eq)]
-enum Cwd {
+pub(crate) enum Cwd {
   Path(String),
   /// Removed while the process was in it: its old path names nothing (or something else).
   Deleted,
-}
-
-/// Linux marks a deleted directory's link with " (deleted)", which a real name could also end
-/// with: the directory's link count (0 once removed) is what tells.
-#[cfg(target_os = "linux")]
-fn cwd(pid: Pid) -> Option<Cwd> {
-  use std::os::unix::fs::MetadataExt;
-  let link = format!("/proc/{pid}/cwd");
-  let path = std::fs::read_link(&link).ok()?;
-  if std::fs::metadata(&link).ok()?.nlink() == 0 {
-    return Some(Cwd::Deleted);
-  }
-  Some(Cwd::Path(path.to_string_lossy().into_owned()))
-}
-
-#[cfg(target_os = "macos")]
-fn cwd(pid: Pid) -> Option<Cwd> {
-  let (path, deleted) = crate::sys::process_cwd(pid)?;
-  Some(if deleted {
-    Cwd::Deleted
-  } else {
-    Cwd::Path(path)
-  })
 }
 
 #[cfg(all(test, target_os = "linux"))]

@@ -60,10 +60,7 @@ fn open_pair(size: Size, utf8: bool) -> Result<PtyPair> {
     posix_openpt(OFlag::O_RDWR | OFlag::O_NOCTTY | OFlag::O_CLOEXEC).syscall("posix_openpt")?;
   grantpt(&master).syscall("grantpt")?;
   unlockpt(&master).syscall("unlockpt")?;
-  #[cfg(target_os = "linux")]
-  let pts_name = nix::pty::ptsname_r(&master).syscall("ptsname_r")?;
-  #[cfg(target_os = "macos")]
-  let pts_name = sys::pts_name(master.as_fd()).syscall("ioctl(TIOCPTYGNAME)")?;
+  let pts_name = platform::pts_name(&master)?;
   let master = OwnedFd::from(master);
   fcntl(
     &master,
@@ -133,11 +130,7 @@ fn apply_defaults(fd: BorrowedFd<'_>, utf8: bool) -> Result<()> {
   cc[Cc::VDISCARD as usize] = 15;
   cc[Cc::VMIN as usize] = 1;
   cc[Cc::VTIME as usize] = 0;
-  #[cfg(target_os = "macos")]
-  {
-    cc[Cc::VDSUSP as usize] = 25;
-    cc[Cc::VSTATUS as usize] = 20;
-  }
+  platform::set_own_control_chars(cc);
   cfsetispeed(&mut t, BaudRate::B38400).syscall("cfsetispeed")?;
   cfsetospeed(&mut t, BaudRate::B38400).syscall("cfsetospeed")?;
   tcsetattr(fd, SetArg::TCSANOW, &t).syscall("tcsetattr")

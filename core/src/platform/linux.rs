@@ -1,5 +1,215 @@
-//! Linux: procfs for what other processes are, pidfds to hold and watch them, devpts for ptys.
+//! Linux: procfs for what other processes are, pidfds to hold, watch and signal them, devpts
+//! for ptys, and a fork path for what posix_spawn cannot do (another user, an old glibc).
 
 mod pool;
+mod session;
 
 pub use pool::pool;
+pub use session::signal as signal_session;
+
+use super::Watch;
+use crate::descriptors::Descriptor;
+use crate::error::{Result, SysError, Syscall};
+use crate::process::Cwd;
+use crate::session::Leader;
+use crate::sys;
+use nix::errno::Errno;
+use nix::pty::PtyMaster;
+use nix::sys::socket::MsgFlags;
+use nix::unistd::Pid;
+use polling::Poller;
+use std::ffi::CString;
+use std::os::fd::{AsFd, OwnedFd};
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+
+/// The slave's path of a master (`ptsname_r`).
+pub fn pts_name(master: &PtyMaster) -> Result<String> {
+  nix::pty::ptsname_r(master).syscall("ptsname_r")
+}
+
+/// Control characters of this system beyond node-pty's common set: none on Linux.
+pub fn set_own_control_chars(_cc: &mut [libc::cc_t]) {}
+
+/// Linux closes the parent's slave copy at once (see `spawn::SpawnOptions::keep_slave`): the
+/// master still reads the buffered output after the last slave closes, then EIO.
+pub const KEEP_SLAVE: bool = false;
+
+/// argv[0], as node-pty reports `process`; the kernel's name for the process (comm) when
+/// argv[0] is empty (a program started with an empty argv[0]) or unreadable: a zombie's, and
+/// one's in the middle of an exec, read as empty.
+pub fn process_name(pid: Pid) -> Option<String> {
+  let argv0 = std::fs::read(format!("/proc/{pid}/cmdline"))
+    .ok()
+    .and_then(|cmdline| {
+      let argv0 = cmdline.split(|&b| b == 0).next()?;
+      (!argv0.is_empty()).then(|| String::from_utf8_lossy(argv0).into_owned())
+    });
+  argv0.or_else(|| {
+    let comm = std::fs::read(format!("/proc/{pid}/comm")).ok()?;
+    let comm = comm.strip_suffix(b"\n").unwrap_or(&comm);
+    (!comm.is_empty()).then(|| String::from_utf8_lossy(comm).into_owned())
+  })
+}
+
+/// Linux marks a deleted directory's link with " (deleted)", which a real name could also end
+/// with: the directory's link count (0 once removed) is what tells.
+pub(crate) fn process_cwd(pid: Pid) -> Option<Cwd> {
+  use std::os::unix::fs::MetadataExt;
+  let link = format!("/proc/{pid}/cwd");
+  let path = std::fs::read_link(&link).ok()?;
+  if std::fs::metadata(&link).ok()?.nlink() == 0 {
+    return Some(Cwd::Deleted);
+  }
+  Some(Cwd::Path(path.to_string_lossy().into_owned()))
+}
+
+/// Every descriptor of this process that refers to a file or device, with its path: the
+/// links of /proc/self/fd.
+pub fn open_descriptors() -> Vec<Descriptor> {
+  let Ok(dir) = std::fs::read_dir("/proc/self/fd") else {
+    return Vec::new(); // no procfs mounted: nothing can be listed
+  };
+  dir
+    .flatten()
+    .filter_map(|entry| {
+      let fd = entry.file_name().to_str()?.parse().ok()?;
+      // Fails for the listing's own descriptor once it is closed, and for any closed meanwhile.
+      let path = std::fs::read_link(entry.path()).ok()?;
+      Some(Descriptor {
+        fd,
+        path: path.to_string_lossy().into_owned(),
+      })
+    })
+    .collect()
+}
+
+/// A pidfd for our unreaped child `pid` (so it names our child); `None` without one (kernels
+/// before 5.3, no descriptor left): the child is then watched by polling waitpid.
+pub fn pidfd(pid: Pid) -> Option<OwnedFd> {
+  sys::pidfd_open(pid).ok()
+}
+
+/// Sends `signal` through the child's pidfd, which cannot reach a recycled pid; `None` without
+/// one (the caller then uses kill(2)).
+pub fn pidfd_send_signal(pidfd: Option<&OwnedFd>, signal: i32) -> Option<nix::Result<()>> {
+  pidfd.map(|fd| sys::pidfd_send_signal(fd.as_fd(), signal))
+}
+
+/// Arms `poller` to report the child's exit under `key`, once, through its pidfd (`first`:
+/// added, else re-armed).
+pub fn watch_exit(
+  poller: &Poller,
+  _pid: Pid,
+  pidfd: Option<&OwnedFd>,
+  key: usize,
+  first: bool,
+) -> Watch {
+  let Some(pidfd) = pidfd else {
+    return Watch::Unavailable;
+  };
+  let fd = pidfd.as_fd();
+  let interest = polling::Event::readable(key);
+  let armed = if first {
+    sys::poller_add(poller, fd, interest)
+  } else {
+    poller.modify(fd, interest)
+  };
+  if armed.is_ok() {
+    Watch::Armed
+  } else {
+    Watch::Unavailable
+  }
+}
+
+/// Nothing to forget at the reap beyond the pidfd, which the reap takes out of the poller.
+pub fn unwatch_exit(_poller: &Poller, _pid: Pid) {}
+
+/// Pins the other members of `leader`'s session if the leader has exited and is still a zombie
+/// (waitid's WNOWAIT leaves it one): while it is, its pid, the session's id, cannot be given out
+/// again.
+pub fn pin_session_if_exited(leader: &impl Leader) {
+  use nix::sys::wait::{waitid, Id, WaitPidFlag, WaitStatus};
+  let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::WNOWAIT;
+  // An error other than ECHILD is an exit nix could not describe (a real-time signal).
+  if !matches!(
+    waitid(Id::Pid(leader.sid()), flags),
+    Ok(WaitStatus::StillAlive) | Err(Errno::ECHILD)
+  ) {
+    session::pin(leader);
+  }
+}
+
+/// A socket pair for the release thread's masters (see `reactor::handoff`): `(send, receive)`.
+/// `None` when the system refuses one.
+pub fn handoff_pair() -> Option<(OwnedFd, OwnedFd)> {
+  use nix::sys::socket::{setsockopt, socketpair, sockopt, AddressFamily, SockFlag, SockType};
+  let flags = SockFlag::SOCK_CLOEXEC | SockFlag::SOCK_NONBLOCK;
+  let (send, receive) = socketpair(AddressFamily::Unix, SockType::Stream, None, flags).ok()?;
+  // Best effort: the default holds a few hundred messages already.
+  let _ = setsockopt(&send, sockopt::SndBuf, &(1 << 20));
+  Some((send, receive))
+}
+
+/// Never SIGPIPE the host, should the handoff's receiving end ever be gone.
+pub const HANDOFF_SEND_FLAGS: MsgFlags = MsgFlags::MSG_DONTWAIT.union(MsgFlags::MSG_NOSIGNAL);
+
+/// See `spawn::emulate_old_system_for_tests`.
+static OLD_SYSTEM: AtomicBool = AtomicBool::new(false);
+
+/// Test-only: spawn as on glibc < 2.34 with a kernel < 5.9 (see
+/// `spawn::emulate_old_system_for_tests`).
+#[doc(hidden)]
+pub fn emulate_old_system_for_tests(on: bool) {
+  OLD_SYSTEM.store(on, Relaxed);
+  sys::emulate_missing_close_range(on);
+}
+
+/// Whether [`emulate_old_system_for_tests`] is on: every spawn takes the fork path.
+pub fn old_system_emulated() -> bool {
+  OLD_SYSTEM.load(Relaxed)
+}
+
+/// Who the child becomes. As root, the supplementary groups are replaced too, or the child
+/// would keep the host's (root's 0, adm, disk…): by the user's own groups when `uid` names a
+/// known user (as `login` and `su` do), else by `gid` alone, else by none.
+fn credentials(uid: Option<u32>, gid: Option<u32>) -> sys::Credentials {
+  use nix::unistd::{Gid, Uid, User};
+  let mut ids = sys::Credentials {
+    uid,
+    gid,
+    groups: None,
+  };
+  // Not asked to change user (the fork path serves an old libc too), or not root (setgroups
+  // would fail; the host's groups are then the host user's own anyway): groups unchanged.
+  if (uid.is_none() && gid.is_none()) || !Uid::effective().is_root() {
+    return ids;
+  }
+  let own = uid.and_then(|uid| {
+    let user = User::from_uid(Uid::from_raw(uid)).ok()??;
+    let name = CString::new(user.name).ok()?;
+    let primary = gid.map_or(user.gid, Gid::from_raw);
+    nix::unistd::getgrouplist(&name, primary).ok()
+  });
+  ids.groups = Some(match own {
+    Some(groups) => groups.into_iter().map(Gid::as_raw).collect(),
+    None => gid.into_iter().collect(),
+  });
+  ids
+}
+
+/// The fork path: for a different user or group, or a libc without addchdir_np/addclosefrom_np.
+pub fn fork_on_tty(
+  req: &sys::SpawnRequest<'_>,
+  uid: Option<u32>,
+  gid: Option<u32>,
+  cwd: &str,
+) -> Result<Pid> {
+  sys::fork_on_tty(req, &credentials(uid, gid)).map_err(|e| {
+    let err = SysError::new(e.errno, e.step.syscall());
+    match e.step {
+      sys::Step::Chdir => err.with_path(cwd),
+      sys::Step::Execve => err.with_path(req.program.to_string_lossy()),
+      _ => err,
+    }
+  })
+}

@@ -12,3 +12,15 @@ pub use linux::*;
 mod macos;
 #[cfg(target_os = "macos")]
 pub use macos::*;
+
+/// Whether a child's exit can be watched by the kernel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Watch {
+  /// Its exit will be reported by the poller.
+  Armed,
+  /// It is already exiting (or reaped): it is about to be waitable, so a few quick waitpid
+  /// retries find it.
+  Exiting,
+  /// The kernel cannot report it (no pidfd: Linux before 5.3): waitpid is polled for life.
+  Unavailable,
+}

@@ -7,6 +7,7 @@
 
 use super::ExitStatus;
 use crate::error::{Result, Syscall};
+use crate::platform;
 use crate::session;
 use crate::spawn;
 use crate::sys;
@@ -16,17 +17,7 @@ use polling::Poller;
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use std::sync::{Mutex, MutexGuard};
 
-/// Whether a child's exit can be watched by the kernel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Watch {
-  /// Its exit will be reported by the poller.
-  Armed,
-  /// It is already exiting (or reaped): it is about to be waitable, so a few quick waitpid
-  /// retries find it.
-  Exiting,
-  /// The kernel cannot report it (no pidfd: Linux before 5.3): waitpid is polled for life.
-  Unavailable,
-}
+pub(super) use crate::platform::Watch;
 
 #[derive(Debug)]
 pub(super) struct Child {
@@ -92,13 +83,9 @@ impl Child {
     if state.reaped {
       return Ok(None);
     }
-    let sent = match &state.pidfd {
-      #[cfg(target_os = "linux")]
-      Some(fd) => sys::pidfd_send_signal(std::os::fd::AsFd::as_fd(fd), signal),
-      _ => {
-        nix::sys::signal::Signal::try_from(signal).and_then(|s| nix::sys::signal::kill(self.pid, s))
-      }
-    };
+    let sent = platform::pidfd_send_signal(state.pidfd.as_ref(), signal).unwrap_or_else(|| {
+      nix::sys::signal::Signal::try_from(signal).and_then(|s| nix::sys::signal::kill(self.pid, s))
+    });
     match sent {
       Err(Errno::ESRCH) => Ok(Some(false)), // exited, not yet reaped
       other => other.map(|()| Some(true)).syscall("kill"),
@@ -113,32 +100,7 @@ impl Child {
     if state.reaped {
       return Watch::Exiting;
     }
-    #[cfg(target_os = "linux")]
-    {
-      let Some(pidfd) = &state.pidfd else {
-        return Watch::Unavailable;
-      };
-      let fd = std::os::fd::AsFd::as_fd(pidfd);
-      let interest = polling::Event::readable(key);
-      let armed = if first {
-        sys::poller_add(poller, fd, interest)
-      } else {
-        poller.modify(fd, interest)
-      };
-      if armed.is_ok() {
-        Watch::Armed
-      } else {
-        Watch::Unavailable
-      }
-    }
-    #[cfg(target_os = "macos")]
-    match sys::watch_process_exit(poller, self.pid, key, first) {
-      Ok(()) => Watch::Armed,
-      // Already past the point where kqueue can attach (or past the exit event it reported,
-      // which XNU posts a moment before the zombie can be waited for): only the reap is left.
-      Err(e) if e.raw_os_error() == Some(libc::ESRCH) => Watch::Exiting,
-      Err(_) => Watch::Unavailable,
-    }
+    platform::watch_exit(poller, self.pid, state.pidfd.as_ref(), key, first)
   }
 
   /// Collects the exit status if the child has exited; then stops watching it and closes the
@@ -166,8 +128,7 @@ impl Child {
     if let Some(pidfd) = state.pidfd.take() {
       let _ = poller.delete(std::os::fd::AsFd::as_fd(&pidfd));
     }
-    #[cfg(target_os = "macos")]
-    sys::unwatch_process_exit(poller, self.pid);
+    platform::unwatch_exit(poller, self.pid);
     Some(status)
   }
 }
@@ -185,11 +146,8 @@ impl session::Leader for Child {
 
   fn holds(&self) -> bool {
     let state = self.state();
-    let probe = match &state.pidfd {
-      #[cfg(target_os = "linux")]
-      Some(fd) => sys::pidfd_send_signal(std::os::fd::AsFd::as_fd(fd), 0),
-      _ => nix::sys::signal::kill(self.pid, None),
-    };
+    let probe = platform::pidfd_send_signal(state.pidfd.as_ref(), 0)
+      .unwrap_or_else(|| nix::sys::signal::kill(self.pid, None));
     !state.reaped && matches!(probe, Ok(()) | Err(Errno::EPERM))
   }
 
@@ -197,7 +155,7 @@ impl session::Leader for Child {
     Child::send(self, signal)
   }
 
-  #[cfg(target_os = "macos")]
+  #[cfg(target_os = "macos")] // only macOS's killSession, which has no pidfds, needs it
   fn holding(&self, f: &mut dyn FnMut() -> Result<usize>) -> Option<Result<usize>> {
     let state = self.state();
     (!state.reaped).then(f)
@@ -215,20 +173,8 @@ impl Child {
   /// out again. Only the reactor reaps, and calls this just before `try_reap`. Nothing on
   /// macOS, which has no pidfds.
   pub(super) fn pin_session_if_exited(&self) {
-    #[cfg(target_os = "linux")]
-    {
-      use nix::sys::wait::{waitid, Id, WaitPidFlag, WaitStatus};
-      if self.state().reaped {
-        return;
-      }
-      let flags = WaitPidFlag::WEXITED | WaitPidFlag::WNOHANG | WaitPidFlag::WNOWAIT;
-      // An error other than ECHILD is an exit nix could not describe (a real-time signal).
-      if !matches!(
-        waitid(Id::Pid(self.pid), flags),
-        Ok(WaitStatus::StillAlive) | Err(Errno::ECHILD)
-      ) {
-        session::pin(self);
-      }
+    if !self.state().reaped {
+      platform::pin_session_if_exited(self);
     }
   }
 }

@@ -34,6 +34,7 @@
 //! cost the JS thread. That part runs on macOS too.
 
 use super::outbox::Unsent;
+use crate::platform;
 use nix::sys::socket::{recvmsg, sendmsg, ControlMessage, MsgFlags};
 use std::collections::VecDeque;
 use std::io::{IoSlice, IoSliceMut};
@@ -80,25 +81,9 @@ pub(super) struct Handoff {
   thread: OnceLock<bool>,
 }
 
-/// A socket pair for the masters: `(send, receive)`. `None` when the system refuses one,
-/// and on macOS.
-fn pair() -> Option<(OwnedFd, OwnedFd)> {
-  #[cfg(target_os = "linux")]
-  {
-    use nix::sys::socket::{setsockopt, socketpair, sockopt, AddressFamily, SockFlag, SockType};
-    let flags = SockFlag::SOCK_CLOEXEC | SockFlag::SOCK_NONBLOCK;
-    let (send, receive) = socketpair(AddressFamily::Unix, SockType::Stream, None, flags).ok()?;
-    // Best effort: the default holds a few hundred messages already.
-    let _ = setsockopt(&send, sockopt::SndBuf, &(1 << 20));
-    Some((send, receive))
-  }
-  #[cfg(not(target_os = "linux"))]
-  None
-}
-
 impl Handoff {
   pub(super) fn new() -> Handoff {
-    let (send, receive) = pair().unzip();
+    let (send, receive) = platform::handoff_pair().unzip();
     Handoff {
       queue: Mutex::new(Queue {
         jobs: VecDeque::new(),
@@ -187,7 +172,7 @@ impl Handoff {
   /// before it returns, and puts a new pair in place for later hand-offs (or none). Returns
   /// the new receiving end and the other terminals whose masters were queued, now gone.
   fn start_over(&self, receive: Option<OwnedFd>) -> (Option<OwnedFd>, Vec<usize>) {
-    let (fresh_send, fresh_receive) = pair().unzip();
+    let (fresh_send, fresh_receive) = platform::handoff_pair().unzip();
     let (stale_send, queued) = {
       let mut queue = self.lock();
       let queued: Vec<usize> = queue
@@ -206,12 +191,7 @@ impl Handoff {
 /// Queues a reference to `master` on the socket; `false` when the socket refused it.
 fn send_one(send: BorrowedFd<'_>, master: BorrowedFd<'_>) -> bool {
   let fds = [master.as_raw_fd()];
-  // Never SIGPIPE the host, should the receiving end ever be gone (macOS has no such flag,
-  // and does not get here).
-  #[cfg(target_os = "linux")]
-  let flags = MsgFlags::MSG_DONTWAIT | MsgFlags::MSG_NOSIGNAL;
-  #[cfg(not(target_os = "linux"))]
-  let flags = MsgFlags::MSG_DONTWAIT;
+  let flags = platform::HANDOFF_SEND_FLAGS;
   sendmsg::<()>(
     send.as_raw_fd(),
     &[IoSlice::new(&[0])],
@@ -263,7 +243,7 @@ mod tests {
   #[test]
   fn a_queued_pipe_end_outlives_its_number_and_is_dropped_without_a_descriptor() {
     let _g = serial();
-    let (send, receive) = pair().unwrap();
+    let (send, receive) = platform::handoff_pair().unwrap();
     let (read, write) = nix::unistd::pipe().unwrap();
     let before = open_count();
     assert!(send_one(send.as_fd(), write.as_fd()));
@@ -291,7 +271,7 @@ mod tests {
   #[test]
   fn hundreds_queue_and_each_drop_releases_the_oldest() {
     let _g = serial();
-    let (send, receive) = pair().unwrap();
+    let (send, receive) = platform::handoff_pair().unwrap();
     let pipes: Vec<_> = (0..200).map(|_| nix::unistd::pipe().unwrap()).collect();
     let mut readers = Vec::new();
     for (read, write) in pipes {

@@ -3,6 +3,7 @@
 //! parent's copy of the slave is closed at a defined moment.
 
 use crate::error::{Result, SysError};
+use crate::platform;
 use crate::pty::{self, Size};
 use crate::sys;
 use nix::errno::Errno;
@@ -35,7 +36,7 @@ pub struct SpawnOptions {
 }
 
 /// Whether the parent keeps its slave copy on this platform (see [`SpawnOptions::keep_slave`]).
-pub const KEEP_SLAVE: bool = cfg!(target_os = "macos");
+pub const KEEP_SLAVE: bool = platform::KEEP_SLAVE;
 
 impl SpawnOptions {
   /// `file` with `args` in `/`, an empty environment, 80x24, UTF-8, this platform's defaults.
@@ -74,34 +75,21 @@ pub struct Spawned {
 
 /// Test-only: spawning behaves as on glibc < 2.34 with a kernel < 5.9 (RHEL 8, Debian
 /// 10/11): posix_spawn is not used (as when addchdir_np/addclosefrom_np are missing), and the
-/// fork path's child closes the host's descriptors one by one (as without close_range). Set
-/// only by [`emulate_old_system_for_tests`], which the binding exposes under an internal name
-/// for the tests (this machine's glibc and kernel are new): never from the environment, so
-/// that nothing in a user's environment changes how children are started.
-#[cfg(target_os = "linux")]
-static OLD_SYSTEM: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// Test-only: see [`OLD_SYSTEM`]. For the whole process; a no-op on macOS.
+/// fork path's child closes the host's descriptors one by one (as without close_range). The
+/// binding exposes it under an internal name for the tests (this machine's glibc and kernel
+/// are new): never from the environment, so that nothing in a user's environment changes how
+/// children are started. For the whole process; a no-op on macOS.
 #[doc(hidden)]
-pub fn emulate_old_system_for_tests(on: bool) {
-  #[cfg(target_os = "linux")]
-  {
-    OLD_SYSTEM.store(on, std::sync::atomic::Ordering::Relaxed);
-    sys::emulate_missing_close_range(on);
-  }
-  #[cfg(not(target_os = "linux"))]
-  let _ = on;
-}
+pub use crate::platform::emulate_old_system_for_tests;
 
 /// Whether the spawn takes the fork path: for a different user or group, or where posix_spawn
 /// could not honour the cwd or keep the host's descriptors from the child (an older libc);
 /// never an ENOSYS reported as the program's failure.
 fn needs_fork(cmd: &SpawnOptions) -> bool {
-  #[cfg(target_os = "linux")]
-  if OLD_SYSTEM.load(std::sync::atomic::Ordering::Relaxed) {
-    return true;
-  }
-  cmd.uid.is_some() || cmd.gid.is_some() || !sys::posix_spawn_is_complete()
+  platform::old_system_emulated()
+    || cmd.uid.is_some()
+    || cmd.gid.is_some()
+    || !sys::posix_spawn_is_complete()
 }
 
 /// The default search path of glibc's execvp when PATH is unset.
@@ -234,10 +222,7 @@ pub fn spawn(cmd: &SpawnOptions) -> Result<Spawned> {
   // A pid that has not been reaped cannot be recycled, so this names our child. Without a
   // pidfd (kernels before 5.3, no descriptor left, macOS) the child exists all the same and
   // must still be reaped: the reactor then watches it another way.
-  #[cfg(target_os = "linux")]
-  let pidfd = sys::pidfd_open(pid).ok();
-  #[cfg(not(target_os = "linux"))]
-  let pidfd = None;
+  let pidfd = platform::pidfd(pid);
   Ok(Spawned {
     master: pair.master,
     pts_name: pair.pts_name,
@@ -252,60 +237,11 @@ const BOURNE_SHELL: &str = "/bin/sh";
 /// Starts the child: posix_spawn, or the fork path (see `needs_fork`).
 fn start(req: &sys::SpawnRequest<'_>, cmd: &SpawnOptions, program: &Path) -> Result<Pid> {
   if needs_fork(cmd) {
-    fork_on_tty(req, cmd)
+    platform::fork_on_tty(req, cmd.uid, cmd.gid, &cmd.cwd)
   } else {
     sys::spawn_on_tty(req)
       .map_err(|errno| SysError::new(errno, "posix_spawn").with_path(program.to_string_lossy()))
   }
-}
-
-/// Who the child becomes. As root, the supplementary groups are replaced too, or the child
-/// would keep the host's (root's 0, adm, disk…): by the user's own groups when `uid` names a
-/// known user (as `login` and `su` do), else by `gid` alone, else by none.
-#[cfg(target_os = "linux")]
-fn credentials(cmd: &SpawnOptions) -> sys::Credentials {
-  use nix::unistd::{Gid, Uid, User};
-  let mut ids = sys::Credentials {
-    uid: cmd.uid,
-    gid: cmd.gid,
-    groups: None,
-  };
-  // Not asked to change user (the fork path serves an old libc too), or not root (setgroups
-  // would fail; the host's groups are then the host user's own anyway): groups unchanged.
-  if (cmd.uid.is_none() && cmd.gid.is_none()) || !Uid::effective().is_root() {
-    return ids;
-  }
-  let own = cmd.uid.and_then(|uid| {
-    let user = User::from_uid(Uid::from_raw(uid)).ok()??;
-    let name = CString::new(user.name).ok()?;
-    let primary = cmd.gid.map_or(user.gid, Gid::from_raw);
-    nix::unistd::getgrouplist(&name, primary).ok()
-  });
-  ids.groups = Some(match own {
-    Some(groups) => groups.into_iter().map(Gid::as_raw).collect(),
-    None => cmd.gid.into_iter().collect(),
-  });
-  ids
-}
-
-/// The fork path: for a different user or group, or a libc without addchdir_np/addclosefrom_np.
-#[cfg(target_os = "linux")]
-fn fork_on_tty(req: &sys::SpawnRequest<'_>, cmd: &SpawnOptions) -> Result<Pid> {
-  sys::fork_on_tty(req, &credentials(cmd)).map_err(|e| {
-    let err = SysError::new(e.errno, e.step.syscall());
-    match e.step {
-      sys::Step::Chdir => err.with_path(&cmd.cwd),
-      sys::Step::Execve => err.with_path(req.program.to_string_lossy()),
-      _ => err,
-    }
-  })
-}
-
-/// Changing user needs a fork path; it is written for Linux only. (node-pty ignores uid/gid
-/// on macOS; here the caller learns it instead.)
-#[cfg(not(target_os = "linux"))]
-fn fork_on_tty(_req: &sys::SpawnRequest<'_>, _cmd: &SpawnOptions) -> Result<Pid> {
-  Err(SysError::new(Errno::ENOTSUP, "fork"))
 }
 
 #[cfg(test)]

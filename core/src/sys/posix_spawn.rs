@@ -32,12 +32,13 @@ pub(super) fn null_terminated(strings: &[CString]) -> Vec<*mut c_char> {
 }
 
 type AddChdir = unsafe extern "C" fn(*mut libc::posix_spawn_file_actions_t, *const c_char) -> c_int;
-#[cfg(target_os = "linux")]
-type AddClosefrom = unsafe extern "C" fn(*mut libc::posix_spawn_file_actions_t, c_int) -> c_int;
 
 /// Looks up an optional libc function at run time, once, so the addon still loads on a libc
 /// that predates it (addchdir_np: glibc 2.29, macOS 10.15; addclosefrom_np: glibc 2.34).
-fn optional_libc_fn(cache: &'static OnceLock<Option<usize>>, name: &CStr) -> Option<usize> {
+pub(super) fn optional_libc_fn(
+  cache: &'static OnceLock<Option<usize>>,
+  name: &CStr,
+) -> Option<usize> {
   *cache.get_or_init(|| {
     // SAFETY: `name` is NUL-terminated; RTLD_DEFAULT searches the already-loaded objects and
     // dlsym has no other side effect.
@@ -54,26 +55,13 @@ fn add_chdir_fn() -> Option<AddChdir> {
   Some(unsafe { std::mem::transmute::<usize, AddChdir>(addr) })
 }
 
-#[cfg(target_os = "linux")]
-fn add_closefrom_fn() -> Option<AddClosefrom> {
-  static CACHE: OnceLock<Option<usize>> = OnceLock::new();
-  let addr = optional_libc_fn(&CACHE, c"posix_spawn_file_actions_addclosefrom_np")?;
-  // SAFETY: the symbol is glibc's posix_spawn_file_actions_addclosefrom_np, whose C
-  // signature is exactly `AddClosefrom`.
-  Some(unsafe { std::mem::transmute::<usize, AddClosefrom>(addr) })
-}
-
 /// Whether `spawn_on_tty` can honour everything it promises with this libc: the cwd
 /// (addchdir_np) and, on Linux, closing the host's descriptors that are not close-on-exec
 /// (addclosefrom_np; macOS has POSIX_SPAWN_CLOEXEC_DEFAULT). Where it cannot (glibc < 2.34:
 /// RHEL 8, Debian 11, Ubuntu 20.04), the caller takes `fork_on_tty`. (macOS has addchdir_np
 /// from 10.15, the oldest macOS any supported Node runs on.)
 pub fn posix_spawn_is_complete() -> bool {
-  #[cfg(target_os = "linux")]
-  let closefrom = add_closefrom_fn().is_some();
-  #[cfg(not(target_os = "linux"))]
-  let closefrom = true;
-  add_chdir_fn().is_some() && closefrom
+  add_chdir_fn().is_some() && super::spawn_closes_inherited()
 }
 
 /// Spawn attributes and file actions, destroyed on every path.
@@ -119,10 +107,6 @@ impl SpawnState {
   }
 }
 
-/// XNU's `POSIX_SPAWN_SETSID` (bsd/sys/spawn.h), which the libc crate does not declare.
-#[cfg(target_os = "macos")]
-const POSIX_SPAWN_SETSID: c_int = 0x0400;
-
 /// `posix_spawn(3)` of a terminal's child: new session, the tty as fds 0-2 (on Linux also its
 /// controlling terminal: a session leader without one acquires the first tty it opens without
 /// O_NOCTTY, and glibc's child calls setsid before it runs the file actions; XNU's
@@ -136,16 +120,7 @@ const POSIX_SPAWN_SETSID: c_int = 0x0400;
 pub fn spawn_on_tty(req: &SpawnRequest<'_>) -> nix::Result<Pid> {
   let add_chdir = add_chdir_fn().ok_or(Errno::ENOSYS)?;
   let mut st = SpawnState::new()?;
-  #[cfg(target_os = "linux")]
-  let flags = c_int::from(libc::POSIX_SPAWN_SETSID)
-    | libc::POSIX_SPAWN_SETSIGMASK
-    | libc::POSIX_SPAWN_SETSIGDEF;
-  // CLOEXEC_DEFAULT: every descriptor not named by a file action is closed at exec.
-  #[cfg(target_os = "macos")]
-  let flags = POSIX_SPAWN_SETSID
-    | libc::POSIX_SPAWN_SETSIGMASK
-    | libc::POSIX_SPAWN_SETSIGDEF
-    | libc::POSIX_SPAWN_CLOEXEC_DEFAULT;
+  let flags = super::SPAWN_FLAGS;
 
   let argv = null_terminated(req.argv);
   let envp = null_terminated(req.envp);
@@ -191,10 +166,7 @@ pub fn spawn_on_tty(req: &SpawnRequest<'_>) -> nix::Result<Pid> {
       0,
       2,
     ))?;
-    #[cfg(target_os = "linux")]
-    if let Some(add_closefrom) = add_closefrom_fn() {
-      check(add_closefrom(&mut st.actions, 3))?;
-    }
+    check(super::add_close_inherited(&mut st.actions))?;
 
     let mut pid: libc::pid_t = 0;
     check(libc::posix_spawn(
