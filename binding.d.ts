@@ -14,7 +14,7 @@ export declare class NativePty {
   /** The child's pid; 0 for an end of a pair without a process. */
   get pid(): number
   get ptsName(): string
-  /** The master's descriptor number while it is open, else -1. */
+  /** The number of this end of the pty while it is open, else -1. */
   get fd(): number
   /** The child's pidfd number until the child is reaped, else -1. */
   get pidfd(): number

@@ -7,7 +7,7 @@ const { spawnSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 const pty = require('..');
-const registry = require('../lib/registry');
+const { ptyDescriptors } = require('../lib/descriptors');
 const { until, exitOf, outputOf, describeOn } = require('./helpers');
 
 /**
@@ -17,7 +17,7 @@ const { until, exitOf, outputOf, describeOn } = require('./helpers');
  */
 function mastersOf(term, fd = term.fd) {
   if (process.platform !== 'linux') {
-    return registry.ptyDescriptors().filter((d) => d.fd === fd && d.target === '/dev/ptmx').map((d) => String(d.fd));
+    return ptyDescriptors().filter((d) => d.fd === fd && d.target === '/dev/ptmx').map((d) => String(d.fd));
   }
   const index = term.ptsName.split('/').pop();
   return fs.readdirSync('/proc/self/fd').filter((n) => {

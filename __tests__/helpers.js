@@ -3,7 +3,8 @@
 const { execFileSync } = require('child_process');
 const fs = require('fs');
 const pty = require('..');
-const registry = require('../lib/registry');
+const live = require('../lib/live');
+const { ptyDescriptors } = require('../lib/descriptors');
 
 // Where this process's descriptors are listed: procfs on Linux; macOS has no /proc, and its
 // /dev/fd (fdesc) lists the calling process's open descriptors. Either listing counts the
@@ -28,7 +29,7 @@ function processNameOf(pid) {
 const TTY_NAME = /^\/dev\/(pts\/\d+|ttys\d+)$/;
 
 /** This process's descriptors that are ptys (masters or slaves), `fd -> target`. */
-const ptyFds = () => registry.ptyDescriptors().map(({ fd, target }) => `${fd} -> ${target}`);
+const ptyFds = () => ptyDescriptors().map(({ fd, target }) => `${fd} -> ${target}`);
 
 /**
  * Runs a program to its exit. Resolves with everything it printed, the exit event, and
@@ -100,7 +101,7 @@ function finish(term) {
  * the library keeps jest's event loop alive until each exit is reported.
  */
 function endLeftovers() {
-  const left = registry.holding();
+  const left = live.holding();
   const described = left.filter((t) => typeof t._describe === 'function').map((t) => t._describe());
   for (const term of left) {
     try {

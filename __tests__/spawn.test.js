@@ -5,7 +5,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const pty = require('..');
-const registry = require('../lib/registry');
+const { ptyDescriptors } = require('../lib/descriptors');
 const { TTY_NAME, delay, processNameOf, run, sh, testOn, until } = require('./helpers');
 
 describe('round trip and exit', () => {
@@ -239,7 +239,7 @@ describe('terminal properties', () => {
     const term = pty.spawn('/bin/sh', ['-c', 'read x'], {});
     expect(term.pid).toBeGreaterThan(0);
     expect(term.ptsName).toMatch(TTY_NAME);
-    expect(registry.ptyDescriptors()).toContainEqual({ fd: term.fd, target: '/dev/ptmx' });
+    expect(ptyDescriptors()).toContainEqual({ fd: term.fd, target: '/dev/ptmx' });
     // node-pty's `process`: argv[0] on Linux ('/bin/sh'), the kernel's process name on macOS.
     let name;
     await until(() => term.process === (name = processNameOf(term.pid)), 15000, 'process name');

@@ -3,19 +3,20 @@
 // The public view of what the library holds: diagnostics(), leaks(), assertNoLeaks().
 
 const native = require('./native');
-const registry = require('./registry');
+const live = require('./live');
+const { ptyDescriptors, isPreexisting } = require('./descriptors');
 
 /**
  * The library's state: live terminals, the descriptors it holds, the reactor, and the system's
  * pty pool.
  */
 function diagnostics() {
-  const terminals = registry.describeLive();
+  const terminals = live.describeLive();
   return {
     terminals,
     descriptors: {
-      held: registry.heldDescriptors(terminals),
-      ptys: registry.ptyDescriptors(),
+      held: live.heldDescriptors(terminals),
+      ptys: ptyDescriptors(),
     },
     reactor: native.reactorStats(),
     ptyPool: native.ptyPool(),
@@ -28,9 +29,9 @@ function diagnostics() {
  * of this library holds (opened by other code since this library was loaded).
  */
 function leaks() {
-  const terminals = registry.describeLive();
-  const held = new Set(registry.heldDescriptors(terminals));
-  const descriptors = registry.ptyDescriptors().filter((d) => !held.has(d.fd) && !registry.isPreexisting(d.fd));
+  const terminals = live.describeLive();
+  const held = new Set(live.heldDescriptors(terminals));
+  const descriptors = ptyDescriptors().filter((d) => !held.has(d.fd) && !isPreexisting(d.fd));
   return { terminals, descriptors };
 }
 

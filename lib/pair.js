@@ -4,7 +4,7 @@ const { Duplex } = require('stream');
 const native = require('./native');
 const { call } = require('./errors');
 const liveness = require('./liveness');
-const registry = require('./registry');
+const live = require('./live');
 const { normalizeOpen, encodingOf } = require('./options');
 const { TerminalBase } = require('./terminal-base');
 const { emitGuarded } = require('./events');
@@ -95,12 +95,12 @@ class PairTerminal extends TerminalBase {
 
     // The pair holds the event loop open until both ends are closed, as node-pty's sockets do.
     liveness.hold();
-    registry.track(this);
+    live.track(this);
     let open = 2;
     const closed = () => {
       if (--open === 0) {
         liveness.release();
-        registry.untrack(this);
+        live.untrack(this);
         emitGuarded(this, 'close');
       }
     };

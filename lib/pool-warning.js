@@ -6,7 +6,7 @@
 // slots.
 
 const native = require('./native');
-const registry = require('./registry');
+const live = require('./live');
 
 const LOW = 0.8;
 const INTERVAL_MS = 60 * 1000;
@@ -35,7 +35,7 @@ function checkPool() {
   skips = pool ? Math.max(0, Math.floor((LOW * pool.max - pool.inUse - reserve(pool.max)) / 2)) : 0;
   if (!pool || pool.max === 0 || pool.inUse < LOW * pool.max) return;
   lastWarned = now;
-  const terminals = registry.describeLive().sort((a, b) => b.ageMs - a.ageMs);
+  const terminals = live.describeLive().sort((a, b) => b.ageMs - a.ageMs);
   const oldest = terminals.slice(0, OLDEST_SHOWN).map((t) => `pid ${t.pid} (${t.file}) on ${t.ptsName}, alive ${Math.round(t.ageMs / 1000)} s, spawned at:\n    ${t.spawnedAt.split('\n').join('\n    ')}`);
   const percent = Math.round((100 * pool.inUse) / pool.max);
   process.emitWarning(`pty pool ${pool.inUse} of ${pool.max} in use (${percent}%); this process holds ${terminals.length} of them`, {

@@ -7,7 +7,7 @@
 const { EventEmitter } = require('events');
 const { EventSource } = require('./events');
 const { call } = require('./errors');
-const registry = require('./registry');
+const { captureCaller, callerStack } = require('./caller-stack');
 const { normalizeResize } = require('./options');
 
 class TerminalBase extends EventEmitter {
@@ -18,7 +18,7 @@ class TerminalBase extends EventEmitter {
     this._cols = cols;
     this._rows = rows;
     this._ptsName = undefined;
-    this._spawnedAt = registry.captureCaller();
+    this._spawnedAt = captureCaller();
     this._started = Date.now();
   }
 
@@ -95,7 +95,7 @@ class TerminalBase extends EventEmitter {
       ptsName: this._ptsName,
       foreground: this._foregroundNow(),
       ageMs: Date.now() - this._started,
-      spawnedAt: registry.callerStack(this._spawnedAt),
+      spawnedAt: callerStack(this._spawnedAt),
     };
   }
 }

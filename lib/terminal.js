@@ -6,7 +6,7 @@ const native = require('./native');
 const { EventSource, emitGuarded } = require('./events');
 const liveness = require('./liveness');
 const { fromNative, call, unknownSignal } = require('./errors');
-const registry = require('./registry');
+const live = require('./live');
 const { normalizeSpawn, encodingOf } = require('./options');
 const { TerminalBase } = require('./terminal-base');
 const { toBytes, stringsAsUtf8, Backlog } = require('./input');
@@ -108,7 +108,7 @@ class Terminal extends TerminalBase {
     }
     this._pid = this._native.pid;
     this._ptsName = this._native.ptsName;
-    registry.track(this);
+    live.track(this);
     checkPool();
   }
 
@@ -202,13 +202,13 @@ class Terminal extends TerminalBase {
       const tail = this._decoder.end();
       if (tail.length > 0) this._emitData(tail);
     }
-    registry.untrack(this);
+    live.untrack(this);
     // The program is gone: input not yet handed to the native queue is dropped, as write()
     // after the exit sends nothing (what that queue holds still goes to a job keeping the pty).
     this._backlog.clear();
     // A background job may still hold the pty open after the exit; its output is still
     // delivered, and the library still holds the master until it ends or destroy() is called.
-    if (this._native && this._native.fd >= 0) registry.linger(this);
+    if (this._native && this._native.fd >= 0) live.linger(this);
     liveness.release();
     const event = { exitCode: exit.exitCode, signal: exit.signal };
     if (exit.error) event.error = exit.error;
@@ -460,7 +460,7 @@ class Terminal extends TerminalBase {
     if (this._isDestroyed()) return;
     if (this._native) this._native.destroy();
     this._state = this._state === EXITED ? CLOSED : DESTROYED;
-    registry.untrack(this);
+    live.untrack(this);
     this._backlog.clear();
     this._pending = this._pending.filter((ev) => !Buffer.isBuffer(ev));
     this._holds.clear();

@@ -17,7 +17,7 @@ const process = require('process');
 const { Buffer } = require('buffer');
 const { spawn: spawnProcess } = require('child_process');
 const pty = require('../..');
-const registry = require('../../lib/registry');
+const { ptyDescriptors } = require('../../lib/descriptors');
 const { test, skip, assert, guard, run, list } = require('./runner.cjs');
 const runtime = require('./runtime.cjs');
 const members = require('./members.cjs');
@@ -35,7 +35,7 @@ const withProcfs = (name, fn) => (procfs ? test(name, fn) : skip(name, `no /proc
 const TTY_NAME = /^\/dev\/(pts\/\d+|ttys\d+)$/;
 
 /** The pty descriptors (masters and slaves) open in this process, `fd -> target`. */
-const ptyFds = () => registry.ptyDescriptors().map(({ fd, target }) => `${fd} -> ${target}`);
+const ptyFds = () => ptyDescriptors().map(({ fd, target }) => `${fd} -> ${target}`);
 
 /** Every descriptor open in this process, `fd -> target`. */
 function allFds() {

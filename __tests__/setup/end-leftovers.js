@@ -7,11 +7,11 @@
 // moment to end, then ended with its whole session, and the file fails naming it.
 
 const { until, endLeftovers } = require('../helpers');
-const registry = require('../../lib/registry');
+const live = require('../../lib/live');
 
 afterAll(async () => {
   // Killed at the end of a test without waiting for the exit: that exit is on its way.
-  await until(() => registry.holding().length === 0, 5000).catch(() => {});
+  await until(() => live.holding().length === 0, 5000).catch(() => {});
   const left = endLeftovers();
   if (left.length > 0) {
     const names = left.map((t) => `pid ${t.pid} (${t.file} ${t.args.join(' ')}), spawned at:\n    ${t.spawnedAt.split('\n').join('\n    ')}`);

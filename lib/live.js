@@ -4,9 +4,6 @@
 // lib/terminal.js and lib/pair.js, read by the public diagnostics (lib/diagnostics.js) and the
 // pool warning.
 
-const path = require('path');
-const native = require('./native');
-
 /** Terminals (and `open()` pairs) that are alive: not exited, not destroyed. */
 const live = new Set();
 
@@ -15,36 +12,6 @@ const live = new Set();
  * still holds their master. Weak, so that a terminal nobody references can be collected.
  */
 const lingering = new Set();
-
-/**
- * The pty descriptors open in this process, `[{ fd, target }]`, whoever opened them: masters
- * (`/dev/ptmx`) and slaves (`/dev/pts/N` on Linux, `/dev/ttysNNN` on macOS), listed by the core
- * (Linux: /proc/self/fd; macOS: proc_pidinfo and F_GETPATH).
- */
-function ptyDescriptors() {
-  return native.ptyDescriptors();
-}
-
-// What was open before this library was loaded (the host's own terminal, say) is not ours.
-const preexisting = new Set(ptyDescriptors().map((d) => d.fd));
-
-// The package's entry point, wherever it is installed (its own name, or an alias).
-const ENTRY = path.join(__dirname, '..', 'index.js');
-
-/**
- * The caller of spawn()/open(), for callerStack() to describe. Capturing is cheap; formatting
- * the frames costs tens of µs per spawn, so it waits until a report reads `.stack`.
- */
-function captureCaller() {
-  return new Error();
-}
-
-/** Where a captured caller is: its stack without this library's own frames. */
-function callerStack(captured) {
-  const stack = captured.stack.split('\n').slice(1);
-  const outside = stack.filter((line) => !line.includes(`${__dirname}/`) && !line.includes(`${ENTRY}:`));
-  return outside.map((l) => l.trim()).join('\n');
-}
 
 function track(term) {
   live.add(term);
@@ -86,9 +53,4 @@ function describeLive() {
   return [...live].map((t) => t._describe());
 }
 
-/** The descriptors open before this library was loaded (the host's own terminal, say). */
-function isPreexisting(fd) {
-  return preexisting.has(fd);
-}
-
-module.exports = { track, untrack, linger, holding, captureCaller, callerStack, describeLive, heldDescriptors, ptyDescriptors, isPreexisting };
+module.exports = { track, untrack, linger, holding, describeLive, heldDescriptors };
