@@ -162,7 +162,7 @@ pub fn pool() -> Option<PtyPool> {
 #[cfg(test)]
 mod tests {
   use super::*;
-  use crate::test_support::serial;
+  use crate::test_support::{fd_count, serial};
   use std::os::fd::AsRawFd;
 
   fn is_cloexec(fd: BorrowedFd<'_>) -> bool {
@@ -210,16 +210,9 @@ mod tests {
   #[test]
   fn the_pool_is_read_without_keeping_a_descriptor() {
     let _g = serial();
-    // This process's descriptors: procfs on Linux, /dev/fd (fdesc) on macOS.
-    let dir = if cfg!(target_os = "linux") {
-      "/proc/self/fd"
-    } else {
-      "/dev/fd"
-    };
-    let count = || std::fs::read_dir(dir).unwrap().count();
-    let before = count();
+    let before = fd_count();
     let pool = pool().unwrap();
-    assert_eq!(count(), before);
+    assert_eq!(fd_count(), before);
     // The system's limit as its own tools report it.
     let max = if cfg!(target_os = "linux") {
       std::fs::read_to_string("/proc/sys/kernel/pty/max").unwrap()

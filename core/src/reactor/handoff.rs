@@ -231,12 +231,8 @@ fn drop_oldest(receive: BorrowedFd<'_>) -> nix::Result<()> {
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
   use super::*;
-  use crate::test_support::serial;
+  use crate::test_support::{fd_count, serial};
   use std::os::fd::AsFd;
-
-  fn open_count() -> usize {
-    std::fs::read_dir("/dev/fd").unwrap().count()
-  }
 
   /// The queued reference keeps the description alive with no descriptor in the table, and
   /// dropping it releases the description without installing anything.
@@ -245,10 +241,10 @@ mod tests {
     let _g = serial();
     let (send, receive) = platform::handoff_pair().unwrap();
     let (read, write) = nix::unistd::pipe().unwrap();
-    let before = open_count();
+    let before = fd_count();
     assert!(send_one(send.as_fd(), write.as_fd()));
     drop(write);
-    assert_eq!(open_count(), before - 1);
+    assert_eq!(fd_count(), before - 1);
     // The write end is still alive in the message: the read end sees no end of file yet.
     nix::fcntl::fcntl(
       &read,
@@ -261,7 +257,7 @@ mod tests {
       Err(nix::errno::Errno::EAGAIN)
     );
     drop_oldest(receive.as_fd()).unwrap();
-    assert_eq!(open_count(), before - 1);
+    assert_eq!(fd_count(), before - 1);
     // Its last reference gone: end of file.
     assert_eq!(nix::unistd::read(&read, &mut buf), Ok(0));
   }

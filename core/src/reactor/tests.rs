@@ -66,15 +66,10 @@ fn collect(term: &Terminal, rx: &Receiver<Ev>) -> (Vec<u8>, ExitStatus) {
 }
 
 /// Descriptors open in the process, once the reactor (which lives as long as the process)
-/// has started. Linux lists them in procfs; macOS in /dev/fd (fdesc), the calling process's.
+/// has started.
 fn fd_count() -> usize {
   Reactor::get().unwrap();
-  let dir = if cfg!(target_os = "linux") {
-    "/proc/self/fd"
-  } else {
-    "/dev/fd"
-  };
-  std::fs::read_dir(dir).unwrap().count()
+  crate::test_support::fd_count()
 }
 
 /// How many descriptors of this process are the master of `term`, whose master descriptor was
@@ -88,12 +83,11 @@ fn masters_of(term: &Terminal, master: std::os::fd::RawFd) -> usize {
   }
   let index = term.pts_name().rsplit('/').next().unwrap();
   let wanted = format!("tty-index:\t{index}\n");
-  std::fs::read_dir("/proc/self/fd")
-    .unwrap()
-    .filter_map(|e| e.ok())
-    .filter(|e| std::fs::read_link(e.path()).is_ok_and(|l| l == std::path::Path::new("/dev/ptmx")))
-    .filter(|e| {
-      let info = format!("/proc/self/fdinfo/{}", e.file_name().to_string_lossy());
+  crate::descriptors::open()
+    .into_iter()
+    .filter(|d| d.path == "/dev/ptmx")
+    .filter(|d| {
+      let info = format!("/proc/self/fdinfo/{}", d.fd);
       std::fs::read_to_string(info).is_ok_and(|s| s.contains(&wanted))
     })
     .count()
