@@ -20,13 +20,16 @@ function mastersOf(term, fd = term.fd) {
     return ptyDescriptors().filter((d) => d.fd === fd && d.target === '/dev/ptmx').map((d) => String(d.fd));
   }
   const index = term.ptsName.split('/').pop();
-  return fs.readdirSync('/proc/self/fd').filter((n) => {
+  const ofThisPty = (fd) => {
     try {
-      return fs.readlinkSync(`/proc/self/fd/${n}`) === '/dev/ptmx' && fs.readFileSync(`/proc/self/fdinfo/${n}`, 'utf8').includes(`tty-index:\t${index}\n`);
+      return fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8').includes(`tty-index:\t${index}\n`);
     } catch {
       return false; // closed meanwhile
     }
-  });
+  };
+  return ptyDescriptors()
+    .filter((d) => d.target === '/dev/ptmx' && ofThisPty(d.fd))
+    .map((d) => String(d.fd));
 }
 
 /** Ends what is left of the terminal's process group (its background jobs), by group id. */

@@ -5,16 +5,7 @@ const fs = require('fs');
 const pty = require('..');
 const live = require('../lib/live');
 const { ptyDescriptors } = require('../lib/descriptors');
-
-// Where this process's descriptors are listed: procfs on Linux; macOS has no /proc, and its
-// /dev/fd (fdesc) lists the calling process's open descriptors. Either listing counts the
-// descriptor it is read through, so counts compare equal across calls.
-const FD_DIR = process.platform === 'linux' ? '/proc/self/fd' : '/dev/fd';
-
-/** Descriptors open in this process. */
-function fdCount() {
-  return fs.readdirSync(FD_DIR).length;
-}
+const { FD_DIR, fdCount } = require('../scripts/lib/open-descriptors');
 
 /**
  * The name node-pty's `process` reports for a running `pid`: argv[0] on Linux; on macOS the

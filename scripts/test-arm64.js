@@ -69,8 +69,8 @@ function stage(addonPath) {
   }
   // lib/native.js looks for the platform's file in the package root first, as napi-rs's loader does.
   fs.copyFileSync(addonPath, path.join(pkgDir, `node-pty-rs.${SUFFIX}.node`));
-  // The checks and the header reader they require, side by side as in scripts/lib/.
-  for (const f of ['smoke-checks.js', 'binary-formats.js']) fs.copyFileSync(path.join(__dirname, 'lib', f), path.join(dir, f));
+  // The checks and the header and descriptor readers they require, side by side as in scripts/lib/.
+  for (const f of ['smoke-checks.js', 'binary-formats.js', 'open-descriptors.js']) fs.copyFileSync(path.join(__dirname, 'lib', f), path.join(dir, f));
   return { dir, pkgDir };
 }
 

@@ -18,6 +18,7 @@ const { Buffer } = require('buffer');
 const { spawn: spawnProcess } = require('child_process');
 const pty = require('../..');
 const { ptyDescriptors } = require('../../lib/descriptors');
+const { fdTargets } = require('../../scripts/lib/open-descriptors');
 const { test, skip, assert, guard, run, list } = require('./runner.cjs');
 const runtime = require('./runtime.cjs');
 const members = require('./members.cjs');
@@ -39,15 +40,7 @@ const ptyFds = () => ptyDescriptors().map(({ fd, target }) => `${fd} -> ${target
 
 /** Every descriptor open in this process, `fd -> target`. */
 function allFds() {
-  const out = [];
-  for (const fd of fs.readdirSync('/proc/self/fd')) {
-    try {
-      out.push(`${fd} -> ${fs.readlinkSync(`/proc/self/fd/${fd}`)}`);
-    } catch {
-      // the directory's own descriptor, closed by now
-    }
-  }
-  return out;
+  return fdTargets().map(({ fd, target }) => `${fd} -> ${target}`);
 }
 
 /**

@@ -11,6 +11,7 @@ const fs = require('fs');
 const path = require('path');
 const { execFileSync } = require('child_process');
 const { elf } = require('./binary-formats'); // test-arm64.js copies it beside this file
+const { fdCount, fdTargets } = require('./open-descriptors'); // likewise
 
 const [pkgDir, expectArch] = process.argv.slice(2);
 const pty = require(path.resolve(pkgDir));
@@ -18,18 +19,10 @@ const pty = require(path.resolve(pkgDir));
 // (test-arm64.js sets this variable, which the library itself does not read).
 if (process.env.NODE_PTY_RS_TEST_OLD_SYSTEM === '1') require(path.resolve(pkgDir, 'lib', 'native.js')).__testOldSystem(true);
 
-const fdCount = () => fs.readdirSync('/proc/self/fd').length;
 const ptyFds = () =>
-  fs
-    .readdirSync('/proc/self/fd')
-    .map((fd) => {
-      try {
-        return fs.readlinkSync(`/proc/self/fd/${fd}`);
-      } catch {
-        return null; // the directory's own descriptor, gone by now
-      }
-    })
-    .filter((t) => t === '/dev/ptmx' || (t && t.startsWith('/dev/pts/')));
+  fdTargets()
+    .map((d) => d.target)
+    .filter((t) => t === '/dev/ptmx' || t.startsWith('/dev/pts/'));
 
 /** Runs a terminal to its exit: { term, out, exit }. `drive(term, outSoFar)` runs after spawn and on each chunk; it may write and resize. */
 function run(file, args, opts, drive) {
