@@ -309,10 +309,7 @@ impl Entry {
 
     let held = self.deliver_held();
     let settled = !self.releasing && (self.closed || !self.term.is_destroyed());
-    if let Some(status) = self
-      .status
-      .filter(|_| held && !self.exit_sent && settled)
-    {
+    if let Some(status) = self.status.filter(|_| held && !self.exit_sent && settled) {
       let deliver = if self.eof {
         true
       } else if self.reading() {
