@@ -122,13 +122,21 @@ fn discover(sid: i32, roots: Vec<i32>, mut seen: HashSet<i32>) -> Vec<i32> {
       .for_each(|pid| visit(pid, &mut queue));
     return found;
   }
-  adopted().into_iter().for_each(|pid| visit(pid, &mut queue));
   // A child outside the session cannot have members below it: setsid made it a new one.
-  while let Some(parent) = queue.pop() {
-    for pid in children(parent).unwrap_or_default() {
-      visit(pid, &mut queue);
+  let walk = |queue: &mut Vec<i32>, visit: &mut dyn FnMut(i32, &mut Vec<i32>)| {
+    while let Some(parent) = queue.pop() {
+      for pid in children(parent).unwrap_or_default() {
+        visit(pid, queue);
+      }
     }
-  }
+  };
+  // The tree first, the reapers' lists after: a dying member's children move from its list to
+  // a reaper's while this runs (SIGKILL to the program, then killSession() at once), and read
+  // in this order each is in one list or the other when it is read. Read the other way round,
+  // one that moved between the two reads was in neither.
+  walk(&mut queue, &mut visit);
+  adopted().into_iter().for_each(|pid| visit(pid, &mut queue));
+  walk(&mut queue, &mut visit);
   found
 }
 
