@@ -137,6 +137,18 @@ fn apply_defaults(fd: BorrowedFd<'_>, utf8: bool) -> Result<()> {
 }
 
 /// `TIOCSWINSZ` on the master; the child's foreground process group gets SIGWINCH.
+/// Whether every descriptor of the slave is closed (the master polls as hung up). What the
+/// program wrote may still be on its way through the kernel's flush of the tty buffers: the
+/// master then reports end of file once it has all been read, so nobody needs a time limit.
+pub fn peer_closed(master: BorrowedFd<'_>) -> bool {
+  use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+  let mut fds = [PollFd::new(master, PollFlags::POLLIN)];
+  poll(&mut fds, PollTimeout::ZERO).is_ok()
+    && fds[0]
+      .revents()
+      .is_some_and(|r| r.contains(PollFlags::POLLHUP))
+}
+
 pub fn set_size(master: BorrowedFd<'_>, size: Size) -> Result<()> {
   sys::set_winsize(master, &size.winsize()).syscall("ioctl(TIOCSWINSZ)")
 }

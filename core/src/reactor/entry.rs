@@ -312,9 +312,12 @@ impl Entry {
     if let Some(status) = self.status.filter(|_| held && !self.exit_sent && settled) {
       let deliver = if self.eof {
         true
-      } else if self.reading() {
+      } else if self.reading() && !self.term.with_end(crate::pty::peer_closed).unwrap_or(false) {
         // The clock only runs while the master is being read, so a paused or throttled
-        // terminal never reports exit ahead of output the child wrote.
+        // terminal never reports exit ahead of output the child wrote; and only while another
+        // process (a background job) still holds the slave: with none, end of file follows
+        // the output however long the kernel takes to flush it (a starved flush worker once
+        // took longer than the grace, and the exit overtook the last 6 KiB).
         *self.grace.get_or_insert(now + EXIT_GRACE) <= now
       } else {
         self.grace = None;
