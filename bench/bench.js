@@ -56,6 +56,12 @@ function measure(library, args, timeoutMs = 300000) {
 
 const log = (s) => process.stderr.write(`${s}\n`);
 
+/** One table row per library: `cells(result, ours)` gives the cells after the library's name. */
+function libraryRows(results, cells) {
+  const ours = results['node-pty-rs'] || {};
+  return LIBRARIES.map((l) => `| ${l} | ${cells(results[l] || {}, ours).join(' | ')} |`);
+}
+
 /** Median of each numeric field over the rounds. */
 function medianOf(results) {
   const ok = results.filter(Boolean);
@@ -212,11 +218,7 @@ function exitTable(ex) {
 }
 
 function latencyTable(lat) {
-  const ours = lat['node-pty-rs'] || {};
-  const rows = LIBRARIES.map((l) => {
-    const r = lat[l] || {};
-    return `| ${l} | ${fmt(r.p50us, 0)} | ${ratio(r.p50us, ours.p50us)} | ${fmt(r.p99us, 0)} | ${ratio(r.p99us, ours.p99us)} |`;
-  });
+  const rows = libraryRows(lat, (r, ours) => [fmt(r.p50us, 0), ratio(r.p50us, ours.p50us), fmt(r.p99us, 0), ratio(r.p99us, ours.p99us)]);
   return [
     `### 4. Latency: keystroke round trip through a raw-mode \`cat\`, ${KEYSTROKES} keystrokes, median over ${ROUNDS} rounds`,
     '',
@@ -227,11 +229,7 @@ function latencyTable(lat) {
 }
 
 function scaleTable(sc) {
-  const ours = sc['node-pty-rs'] || {};
-  const rows = LIBRARIES.map((l) => {
-    const r = sc[l] || {};
-    return `| ${l} | ${fmt(r.threadsAdded, 0)} | ${fmt(r.rssPerTerminalKiB, 1)} | ${ratio(r.rssPerTerminalKiB, ours.rssPerTerminalKiB)} | ${fmt(r.spawnAllMs, 0)} | ${fmt(r.killToLastExitMs, 0)} |`;
-  });
+  const rows = libraryRows(sc, (r, ours) => [fmt(r.threadsAdded, 0), fmt(r.rssPerTerminalKiB, 1), ratio(r.rssPerTerminalKiB, ours.rssPerTerminalKiB), fmt(r.spawnAllMs, 0), fmt(r.killToLastExitMs, 0)]);
   return [
     `### 5. Scale: ${TERMINALS} concurrent terminals (\`cat\` waiting for input), median over ${ROUNDS} rounds`,
     '',
@@ -242,11 +240,7 @@ function scaleTable(sc) {
 }
 
 function destroyTable(ds) {
-  const ours = ds['node-pty-rs'] || {};
-  const rows = LIBRARIES.map((l) => {
-    const r = ds[l] || {};
-    return `| ${l} | ${fmt(r.p50us, 0)} | ${fmt(r.p99us, 0)} | ${ratio(r.p99us, ours.p99us)} | ${fmt(r.allMs, 1)} |`;
-  });
+  const rows = libraryRows(ds, (r, ours) => [fmt(r.p50us, 0), fmt(r.p99us, 0), ratio(r.p99us, ours.p99us), fmt(r.allMs, 1)]);
   return [
     `### 6. destroy(): time the JS thread is blocked per call, ${DESTROY[0]} terminals of which ${DESTROY[1]} flood output (\`yes\`), median over ${ROUNDS} rounds`,
     '',
@@ -279,11 +273,7 @@ function killSessionTable(ks) {
 }
 
 function writeTable(wr) {
-  const ours = wr['node-pty-rs'] || {};
-  const rows = LIBRARIES.map((l) => {
-    const r = wr[l] || {};
-    return `| ${l} | ${fmt(r.ms, 1)} | ${ratio(r.ms, ours.ms)} | ${fmt(r.stallMs, 1)} |`;
-  });
+  const rows = libraryRows(wr, (r, ours) => [fmt(r.ms, 1), ratio(r.ms, ours.ms), fmt(r.stallMs, 1)]);
   return [
     `### 9. write(): time the JS thread is blocked in one write() of a ${WRITE_MIB} MiB ASCII string to a raw-mode \`cat\`, median over ${ROUNDS} rounds`,
     '',
@@ -294,11 +284,7 @@ function writeTable(wr) {
 }
 
 function cyclesTable(dc) {
-  const ours = dc['node-pty-rs'] || {};
-  const rows = LIBRARIES.map((l) => {
-    const r = dc[l] || {};
-    return `| ${l} | ${fmt(r.p50us, 0)} | ${fmt(r.p99us, 0)} | ${ratio(r.p99us, ours.p99us)} | ${fmt(r.queuedMs, 2)} |`;
-  });
+  const rows = libraryRows(dc, (r, ours) => [fmt(r.p50us, 0), fmt(r.p99us, 0), ratio(r.p99us, ours.p99us), fmt(r.queuedMs, 2)]);
   return [
     `### 7. destroy() under churn: ${CYCLES[0]} spawn+destroy cycles of \`cat\` while ${CYCLES[1]} terminals flood output (\`yes\`), then one destroy() of a terminal holding ${CYCLES[2]} MB of unread input; median over ${ROUNDS} rounds`,
     '',
