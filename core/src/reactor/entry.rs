@@ -80,29 +80,25 @@ impl Entry {
     self.term.in_flight()
   }
 
-  pub(super) fn register(&mut self, poller: &Poller) {
+  /// Registers the master and the child's exit source; `true` when both are armed (nothing
+  /// for `settle` to do until one fires). Called before the terminal is handed to anyone
+  /// (`Terminal::attach`), so nothing can have released its master yet.
+  pub(super) fn register(&mut self, poller: &Poller) -> bool {
     let key = self.id() << 1;
-    let added = self.term.with_end(|fd| {
-      let added = crate::sys::poller_add(poller, fd, Interest::readable(key)).is_ok();
-      // destroy() may have released the master meanwhile (it holds the same shared lock),
-      // its delete finding nothing yet: take the registration out again.
-      if added && !self.term.is_live() {
-        let _ = poller.delete(fd);
-        return false;
-      }
-      added
-    });
-    match added {
-      Some(true) => self.master_armed = Some((true, false)),
+    let added = self
+      .term
+      .with_end(|fd| crate::sys::poller_add(poller, fd, Interest::readable(key)).is_ok());
+    if added == Some(true) {
+      self.master_armed = Some((true, false));
+    } else {
       // Never readable (ENOMEM, for a fresh descriptor): nothing can be read.
-      Some(false) if self.term.is_live() => self.eof = true,
-      // Destroyed before the reactor saw it: its `Closed`, behind this `Add`, ends it.
-      _ => {}
+      self.eof = true;
     }
     if let Some(child) = &self.term.child {
-      // Anything but armed is handled by `settle`, which follows at once.
+      // Anything but armed is handled by `settle`, which the caller then asks for at once.
       self.child_armed = child.watch(poller, key | 1, true) == Watch::Armed;
     }
+    self.master_armed.is_some() && (self.child_armed || self.term.child.is_none())
   }
 
   pub(super) fn set_paused(&mut self, paused: bool) {

@@ -77,7 +77,7 @@ pub type Sink = Box<dyn for<'a> FnMut(Event<'a>) + Send>;
 
 /// What the other threads tell the reactor.
 enum Msg {
-  /// A new terminal to watch.
+  /// A new terminal to watch, its descriptors already registered (see [`Reactor::add`]).
   Add(Box<Entry>),
   Pause(usize, bool),
   /// Something changed that the reactor cannot see in epoll: input was queued, or the
@@ -194,6 +194,24 @@ impl Reactor {
     self.next_id.fetch_add(1, SeqCst)
   }
 
+  /// Hands a new terminal to the reactor without waking it. Its descriptors are registered
+  /// here, on the caller's thread, while the inbox is locked: the reactor takes its inbox
+  /// before it looks at the events its wait returned, so an event of this terminal always
+  /// finds it there. Waking the reactor for nothing to do would cost the spawning thread a
+  /// context switch while the child is still being started (one of three threads wanting two
+  /// CPUs in the profile of spawn-to-exit, bench/PROFILE.md). Only a registration that did not
+  /// arm everything wakes it, for `settle` to take over at once.
+  fn add(&self, mut entry: Entry) {
+    let mut inbox = self.inbox.lock().unwrap_or_else(|e| e.into_inner());
+    let armed = entry.register(&self.poller);
+    self.tracked.fetch_add(1, SeqCst);
+    inbox.push(Msg::Add(Box::new(entry)));
+    drop(inbox);
+    if !armed {
+      let _ = self.poller.notify();
+    }
+  }
+
   fn send(&self, msg: Msg) {
     self
       .inbox
@@ -229,11 +247,8 @@ impl Reactor {
       for msg in inbox {
         match msg {
           Msg::Add(entry) => {
-            let mut entry = *entry;
             let id = entry.id();
-            entry.register(&self.poller);
-            entries.insert(id, entry);
-            self.tracked.fetch_add(1, SeqCst);
+            entries.insert(id, *entry);
             touched.push(id);
           }
           Msg::Pause(id, paused) => {

@@ -137,8 +137,7 @@ impl Terminal {
       in_flight,
       reactor,
     });
-    let entry = Entry::new(term.clone(), slave, sink);
-    reactor.send(Msg::Add(Box::new(entry)));
+    reactor.add(Entry::new(term.clone(), slave, sink));
     term
   }
 

@@ -526,8 +526,29 @@ fn a_real_time_signal_is_reported_by_number() {
   );
 }
 
+/// `start`, but the child's exit cannot be watched: its pidfd is closed before the reactor
+/// sees it, as where the kernel has none (before Linux 5.3).
+#[cfg(target_os = "linux")]
+fn start_without_pidfd(cmd: &Cmd) -> (Arc<Terminal>, Receiver<Ev>) {
+  let (tx, rx) = channel();
+  let (in_flight, sink) = Reactor::prepare(|_| Ok::<Sink, ()>(sink_to(tx))).unwrap();
+  let mut spawned = crate::spawn::spawn(cmd).unwrap();
+  spawned.child.pidfd = None;
+  let term = Terminal::attach(
+    spawned.master,
+    spawned.pts_name,
+    Some(spawned.child.into()),
+    spawned.slave,
+    in_flight,
+    sink,
+  );
+  (term, rx)
+}
+
 /// A child whose exit the kernel cannot report (no pidfd, as before Linux 5.3) is found by
-/// polling waitpid, and counted in `exit_polled`; one with a pidfd never is.
+/// polling waitpid, and counted in `exit_polled`; one with a pidfd never is. Linux only: on
+/// macOS the exit is watched by pid in kqueue, so taking the (absent) pidfd changes nothing.
+#[cfg(target_os = "linux")]
 #[test]
 fn the_waitpid_fallback_is_counted_and_only_it() {
   let _g = serial();
@@ -542,24 +563,39 @@ fn the_waitpid_fallback_is_counted_and_only_it() {
     "a pidfd-watched exit was counted"
   );
 
-  let (tx, rx) = channel();
-  let (in_flight, sink) = Reactor::prepare(|_| Ok::<Sink, ()>(sink_to(tx))).unwrap();
-  // It waits for input, so that its exit is certainly watched (not found at the first look).
-  let mut spawned = crate::spawn::spawn(&sh("read x; printf polled; exit 4")).unwrap();
-  spawned.child.pidfd = None;
-  let term = Terminal::attach(
-    spawned.master,
-    spawned.pts_name,
-    Some(spawned.child.into()),
-    spawned.slave,
-    in_flight,
-    sink,
-  );
+  // It waits for input, which it is given only once its exit is watched: then that exit is
+  // certainly not found at the first look.
+  let (term, rx) = start_without_pidfd(&sh("read x; printf polled; exit 4"));
+  let deadline = Instant::now() + Duration::from_secs(10);
+  while stats().exit_polled == before {
+    assert!(Instant::now() < deadline, "the exit was never watched");
+    std::thread::sleep(Duration::from_millis(1));
+  }
   term.write(b"go\n".to_vec());
   let (out, status) = collect(&term, &rx);
   assert_eq!(out, b"go\r\npolled");
   assert_eq!(status, ExitStatus { code: 4, signal: 0 });
   assert_eq!(stats().exit_polled, before + 1);
+}
+
+/// A terminal is handed to the reactor without waking it; one whose exit could not be
+/// watched when it was handed over (no pidfd here) wakes it, so that polling starts at once.
+/// Nothing else would: this child is never written to, and a background job keeps its pty
+/// open, so the master reports neither output nor end of file. Linux only, as the test above.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_unwatched_exit_is_polled_without_any_other_event() {
+  let _g = serial();
+  let (term, rx) = start_without_pidfd(&sh("trap '' HUP; sleep 30 & exit 4"));
+  let (_, status) = collect_within(&term, &rx, Duration::from_secs(10));
+  assert_eq!(status, ExitStatus { code: 4, signal: 0 });
+  // The background job (which ignores SIGHUP) still holds the pty: end it, and the terminal.
+  assert_eq!(term.kill_session(libc::SIGKILL).unwrap(), 1);
+  term.destroy();
+  assert_eq!(
+    rx.recv_timeout(Duration::from_secs(10)),
+    Err(RecvTimeoutError::Disconnected)
+  );
 }
 
 /// Waits until `pid` has been reaped (kill(pid, 0) finds no process); panics after 10 s.

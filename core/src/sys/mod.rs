@@ -82,14 +82,10 @@ pub fn poller_add(
 ) -> std::io::Result<()> {
   // SAFETY: `Poller::add` asks that the source be deleted before it is closed. Every
   // descriptor registered here is deleted before its number is closed: a pidfd in
-  // `Child::try_reap`; a master in `Terminal::close`, under the write lock that closes it. A
-  // master's registration can also be added after `Terminal::destroy` deleted it (the reactor's
-  // `Entry::register` and `destroy` both hold only the shared lock, so destroy's delete may find
-  // nothing yet, and its /dev/null may already be on the number): `register` then sees the
-  // terminal no longer live and deletes the registration again, still under its shared lock, so
-  // before the number can close. (Without that delete, epoll would keep reporting a closed
-  // number while a fork child still shared its open file description.) The poller itself lives
-  // as long as the process.
+  // `Child::try_reap`; a master in `Terminal::destroy`, before /dev/null replaces it, or else
+  // in `Terminal::close`, under the write lock that closes it. A master is registered once, by
+  // `Entry::register` before the terminal is handed to anyone, so never after `destroy`
+  // deleted it. The poller itself lives as long as the process.
   unsafe { poller.add_with_mode(fd.as_raw_fd(), interest, polling::PollMode::Oneshot) }
 }
 
