@@ -88,18 +88,21 @@ function runSpawn() {
   return table;
 }
 
+/** Builds the Rust crate bench/`crate` (release); returns its output directory. */
+function cargoRelease(crate) {
+  const dir = path.join(__dirname, crate);
+  execFileSync('cargo', ['build', '--release', '--quiet', '--manifest-path', path.join(dir, 'Cargo.toml')], { stdio: 'inherit' });
+  return path.join(dir, 'target', 'release');
+}
+
 /** Builds bench/native-reader's programs (native-reader, native-spawn); returns the path of `name`. */
 function buildNative(name) {
-  const dir = path.join(__dirname, 'native-reader');
-  execFileSync('cargo', ['build', '--release', '--quiet', '--manifest-path', path.join(dir, 'Cargo.toml')], { stdio: 'inherit' });
-  return path.join(dir, 'target', 'release', name);
+  return path.join(cargoRelease('native-reader'), name);
 }
 
 /** Builds bench/node-floor, the least a Node addon can do for spawn-to-exit; returns its file. */
 function buildFloor() {
-  const dir = path.join(__dirname, 'node-floor');
-  execFileSync('cargo', ['build', '--release', '--quiet', '--manifest-path', path.join(dir, 'Cargo.toml')], { stdio: 'inherit' });
-  return path.join(dir, 'target', 'release', process.platform === 'darwin' ? 'libnode_floor.dylib' : 'libnode_floor.so');
+  return path.join(cargoRelease('node-floor'), process.platform === 'darwin' ? 'libnode_floor.dylib' : 'libnode_floor.so');
 }
 
 /**

@@ -1,27 +1,25 @@
 //! The least a Node addon can do to run `sh -c 'exit 0'` on a new terminal and tell JS of its
 //! end: in the JS call, exactly what bench/native-reader's native-spawn does before it waits
-//! (openpty, posix_spawn with SETSID and the tty on 0-2, the parent's slave closed); then one
-//! waiter thread reads the master to EIO, waits for the child and calls the one JS callback.
+//! (its `start_on_new_pty`: openpty, posix_spawn with SETSID and the tty on 0-2, the parent's
+//! slave closed); then one waiter thread reads the master to EIO, waits for the child and
+//! calls the one JS callback.
 //! No options, no validation, no object per terminal, no guarantees beyond the native
 //! program's: the floor under any binding whose exit arrives as a callback on the JS thread.
 
 use napi::bindgen_prelude::Function;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
-use nix::fcntl::{fcntl, FcntlArg, FdFlag, OFlag};
-use nix::pty::openpty;
-use nix::spawn::{posix_spawn, PosixSpawnAttr, PosixSpawnFileActions, PosixSpawnFlags};
-use nix::sys::stat::Mode;
+use native_reader::start_on_new_pty;
 use nix::sys::wait::waitpid;
 use nix::unistd::Pid;
 use std::ffi::CString;
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::sync::mpsc::{channel, Sender};
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
 type Exit = ThreadsafeFunction<u32, (), u32, napi::Status, false>;
 
-static WAITER: OnceLock<Mutex<Sender<(OwnedFd, Pid, u32)>>> = OnceLock::new();
+static WAITER: OnceLock<Sender<(OwnedFd, Pid, u32)>> = OnceLock::new();
 
 /// Starts the waiter thread; `on_exit(id)` is called on the JS thread for each spawn's end.
 #[napi]
@@ -44,14 +42,13 @@ pub fn init(on_exit: Function<u32, ()>) -> napi::Result<()> {
     }
   });
   WAITER
-    .set(Mutex::new(send))
+    .set(send)
     .map_err(|_| napi::Error::from_reason("init twice"))
 }
 
 /// Starts `/bin/sh -c 'exit 0'` on a new terminal; its end is reported as `on_exit(id)`.
 #[napi]
 pub fn spawn(id: u32) -> napi::Result<()> {
-  let err = |e: nix::errno::Errno| napi::Error::from_reason(e.to_string());
   let argv: Vec<CString> = ["/bin/sh", "-c", "exit 0"]
     .iter()
     .map(|a| CString::new(*a).unwrap())
@@ -60,29 +57,11 @@ pub fn spawn(id: u32) -> napi::Result<()> {
     .iter()
     .map(|e| CString::new(*e).unwrap())
     .collect();
-  let pty = openpty(None, None).map_err(err)?;
-  for fd in [pty.master.as_fd(), pty.slave.as_fd()] {
-    fcntl(fd, FcntlArg::F_SETFD(FdFlag::FD_CLOEXEC)).map_err(err)?;
-  }
-  let tty = std::fs::read_link(format!("/proc/self/fd/{}", pty.slave.as_raw_fd()))
-    .map_err(|e| napi::Error::from_reason(e.to_string()))?;
-  let mut attr = PosixSpawnAttr::init().map_err(err)?;
-  attr
-    .set_flags(PosixSpawnFlags::from_bits_retain(
-      libc::POSIX_SPAWN_SETSID.into(),
-    ))
-    .map_err(err)?;
-  let mut actions = PosixSpawnFileActions::init().map_err(err)?;
-  actions
-    .add_open(0, tty.as_path(), OFlag::O_RDWR, Mode::empty())
-    .map_err(err)?;
-  actions.add_dup2(0, 1).map_err(err)?;
-  actions.add_dup2(0, 2).map_err(err)?;
-  let pid = posix_spawn(argv[0].as_c_str(), &actions, &attr, &argv, &envp).map_err(err)?;
-  drop(pty.slave);
+  let (master, pid) =
+    start_on_new_pty(&argv, &envp).map_err(|e| napi::Error::from_reason(e.to_string()))?;
   let waiter = WAITER
     .get()
     .ok_or_else(|| napi::Error::from_reason("init first"))?;
-  let _ = waiter.lock().unwrap().send((pty.master, pid, id));
+  let _ = waiter.send((master, pid, id));
   Ok(())
 }

@@ -6,39 +6,17 @@
 //! parent's slave closed, the master read until EIO (all output drained), then waitpid.
 //! One warm-up run, then COUNT; prints `{"spawnToExitMs": median, "runs": COUNT}`.
 
-use nix::fcntl::{fcntl, FcntlArg, FdFlag};
-use nix::pty::openpty;
-use nix::spawn::{posix_spawn, PosixSpawnAttr, PosixSpawnFileActions, PosixSpawnFlags};
-use nix::sys::stat::Mode;
+use native_reader::start_on_new_pty;
 use nix::sys::wait::waitpid;
-use nix::fcntl::OFlag;
 use std::ffi::CString;
-use std::os::fd::AsFd;
 use std::time::Instant;
 
-fn run_once(program: &CString, argv: &[CString], envp: &[CString]) -> f64 {
+fn run_once(argv: &[CString], envp: &[CString]) -> f64 {
   let start = Instant::now();
-  let pty = openpty(None, None).expect("openpty");
-  for fd in [pty.master.as_fd(), pty.slave.as_fd()] {
-    fcntl(fd, FcntlArg::F_SETFD(FdFlag::FD_CLOEXEC)).expect("fcntl");
-  }
-  let tty = std::fs::read_link(format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&pty.slave)))
-    .expect("the slave's path");
-  let mut attr = PosixSpawnAttr::init().expect("posix_spawnattr_init");
-  attr
-    .set_flags(PosixSpawnFlags::from_bits_retain(libc::POSIX_SPAWN_SETSID.into()))
-    .expect("posix_spawnattr_setflags");
-  let mut actions = PosixSpawnFileActions::init().expect("posix_spawn_file_actions_init");
-  actions
-    .add_open(0, tty.as_path(), OFlag::O_RDWR, Mode::empty())
-    .expect("addopen");
-  actions.add_dup2(0, 1).expect("adddup2");
-  actions.add_dup2(0, 2).expect("adddup2");
-  let pid = posix_spawn(program.as_c_str(), &actions, &attr, argv, envp).expect("posix_spawn");
-  drop(pty.slave);
+  let (master, pid) = start_on_new_pty(argv, envp).expect("start on a new pty");
   let mut buf = [0u8; 4096];
   loop {
-    match nix::unistd::read(&pty.master, &mut buf) {
+    match nix::unistd::read(&master, &mut buf) {
       Ok(0) => break,
       Ok(_) => {}
       Err(nix::errno::Errno::EINTR) => {}
@@ -57,15 +35,17 @@ fn main() {
     .expect("usage: native-spawn COUNT [PROGRAM ARGS...]");
   let mut argv: Vec<CString> = args.map(|a| CString::new(a).expect("argument")).collect();
   if argv.is_empty() {
-    argv = ["/bin/sh", "-c", "exit 0"].iter().map(|a| CString::new(*a).unwrap()).collect();
+    argv = ["/bin/sh", "-c", "exit 0"]
+      .iter()
+      .map(|a| CString::new(*a).unwrap())
+      .collect();
   }
   let envp: Vec<CString> = ["PATH=/usr/bin:/bin", "TERM=xterm"]
     .iter()
     .map(|e| CString::new(*e).unwrap())
     .collect();
-  let program = argv[0].clone();
-  run_once(&program, &argv, &envp); // warm-up: first-use costs, as measure.js does
-  let mut samples: Vec<f64> = (0..count).map(|_| run_once(&program, &argv, &envp)).collect();
+  run_once(&argv, &envp); // warm-up: first-use costs, as measure.js does
+  let mut samples: Vec<f64> = (0..count).map(|_| run_once(&argv, &envp)).collect();
   samples.sort_by(|a, b| a.partial_cmp(b).unwrap());
   let median = samples[(samples.len() - 1) / 2];
   println!("{{\"spawnToExitMs\": {median}, \"runs\": {count}}}");
