@@ -1,12 +1,18 @@
-//! The least a Node addon can do to run `sh -c 'exit 0'` on a new terminal and tell JS of its
-//! end: in the JS call, exactly what bench/native-reader's native-spawn does before it waits
-//! (its `start_on_new_pty`: openpty, posix_spawn with SETSID and the tty on 0-2, the parent's
-//! slave closed); then one waiter thread reads the master to EIO, waits for the child and
-//! calls the one JS callback.
+//! The least a Node addon can do, the floor under any binding that reports to JS through
+//! callbacks, for the two figures `npm run bench` holds against native programs:
+//! - `spawn`: run `sh -c 'exit 0'` on a new terminal and tell JS of its end. In the JS call,
+//!   exactly what bench/native-reader's native-spawn does before it waits (its
+//!   `start_on_new_pty`: openpty, posix_spawn with SETSID and the tty on 0-2, the parent's slave
+//!   closed); then one waiter thread reads the master to EIO, waits for the child and calls the
+//!   one JS callback.
+//! - `stream`: `cat` a file on a new terminal into a JS callback: the native reader's blocking
+//!   reads on a thread of their own, each read handed to JS at once (merged while a callback
+//!   is still queued), copied into a Buffer V8 allocates.
+//!
 //! No options, no validation, no object per terminal, no guarantees beyond the native
-//! program's: the floor under any binding whose exit arrives as a callback on the JS thread.
+//! programs'.
 
-use napi::bindgen_prelude::Function;
+use napi::bindgen_prelude::{BufferSlice, Function};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use native_reader::start_on_new_pty;
@@ -15,7 +21,7 @@ use nix::unistd::Pid;
 use std::ffi::CString;
 use std::os::fd::OwnedFd;
 use std::sync::mpsc::{channel, Sender};
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 
 type Exit = ThreadsafeFunction<u32, (), u32, napi::Status, false>;
 
@@ -63,5 +69,67 @@ pub fn spawn(id: u32) -> napi::Result<()> {
     .get()
     .ok_or_else(|| napi::Error::from_reason("init first"))?;
   let _ = waiter.send((master, pid, id));
+  Ok(())
+}
+
+/// What the reading thread of `stream` has read and the JS thread has not taken yet: chunks
+/// merge here while the JS thread is busy, so at most one callback is queued at a time.
+#[derive(Default)]
+struct Pending {
+  bytes: Vec<u8>,
+  queued: bool,
+}
+
+type Chunk = ThreadsafeFunction<(), (), BufferSlice<'static>, napi::Status, false>;
+type End = ThreadsafeFunction<(), (), (), napi::Status, false>;
+
+/// Runs `/bin/cat FILE` on a new terminal (the calls of `spawn`), reads the master on a thread
+/// of its own with blocking 64 KiB reads, and hands each read to `on_data(buffer)` on the JS
+/// thread (a copy V8 allocates, as a binding must for the GC to see the memory); `on_end()`
+/// once the master reported EIO and the child was reaped.
+#[napi]
+pub fn stream(
+  file: String,
+  on_data: Function<BufferSlice<'static>, ()>,
+  on_end: Function<(), ()>,
+) -> napi::Result<()> {
+  let argv = [c"/bin/cat".to_owned(), CString::new(file)?];
+  let envp = [c"PATH=/usr/bin:/bin".to_owned()];
+  let (master, pid) =
+    start_on_new_pty(&argv, &envp).map_err(|e| napi::Error::from_reason(e.to_string()))?;
+  let pending = Arc::new(Mutex::new(Pending::default()));
+  let taken = pending.clone();
+  let data: Chunk = on_data
+    .build_threadsafe_function::<()>()
+    .build_callback(move |ctx| {
+      let bytes = {
+        let mut p = taken.lock().unwrap();
+        p.queued = false;
+        std::mem::take(&mut p.bytes)
+      };
+      BufferSlice::copy_from(&ctx.env, &bytes)
+    })?;
+  let end: End = on_end.build_threadsafe_function().build()?;
+  std::thread::spawn(move || {
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+      match nix::unistd::read(&master, &mut buf) {
+        Ok(0) | Err(nix::errno::Errno::EIO) => break,
+        Ok(n) => {
+          let mut p = pending.lock().unwrap();
+          p.bytes.extend_from_slice(&buf[..n]);
+          if !std::mem::replace(&mut p.queued, true) {
+            drop(p);
+            data.call((), ThreadsafeFunctionCallMode::NonBlocking);
+          }
+        }
+        Err(nix::errno::Errno::EINTR) => {}
+        Err(_) => break,
+      }
+    }
+    let _ = waitpid(pid, None);
+    drop(master);
+    end.call((), ThreadsafeFunctionCallMode::NonBlocking);
+  });
   Ok(())
 }
