@@ -34,6 +34,33 @@ test('4 MiB to a program that reads only after 0.5 s: queued, then one drain at 
   expect((await exited).exitCode).toBe(0);
 });
 
+test('a drain owed when the exit arrives in the same turn of the event loop comes before the exit', async () => {
+  // The program reads the first slice of a large string and ends; on Linux a background job
+  // keeps the pty open (the exit is then reported 100 ms after the reap) and takes nothing.
+  // The JS thread is held meanwhile, so that the native drain (the first slice taken) and the
+  // exit both wait for the same turn: the drain feeds the last slice, which the pty takes at
+  // once, and the drain that says so must not wait for the next turn, behind the exit.
+  const term = pty.spawn('/bin/sh', ['-c', `stty raw -echo; trap '' HUP; echo ready; head -c ${MiB} > /dev/null; sleep 30 & exit 0`], {});
+  const events = [];
+  term.onDrain(() => events.push(['drain', term.writableLength]));
+  const exited = new Promise((resolve) =>
+    term.onExit((e) => {
+      events.push(['exit', e.exitCode]);
+      resolve();
+    })
+  );
+  await outputOf(term, 'ready');
+  term.write('a'.repeat(MiB + 10)); // two slices: 1 MiB, then 10 bytes
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1500);
+  await exited;
+  expect(events).toEqual([
+    ['drain', 0],
+    ['exit', 0],
+  ]);
+  term.killSession('SIGKILL'); // the background job, pinned at the exit
+  term.destroy();
+});
+
 test('no drain for writes the pty takes at once', async () => {
   const term = pty.spawn('/bin/sh', ['-c', 'read line; echo "got $line"'], {});
   let drains = 0;

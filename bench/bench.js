@@ -40,8 +40,12 @@ const rotate = (xs, k) => xs.map((_, i) => xs[(i + k) % xs.length]);
 const fmt = (x, digits = 2) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a');
 const ratio = (x, ours) => (Number.isFinite(x) && Number.isFinite(ours) && ours !== 0 ? `${(x / ours).toFixed(1)}x` : 'n/a');
 
-function measure(library, args, timeoutMs = 300000) {
-  const r = spawnSync(process.execPath, ['--expose-gc', path.join(__dirname, 'measure.js'), library, ...args.map(String)], {
+/**
+ * Runs `file args` in a fresh process and parses the JSON it prints; `null` (and a line on
+ * stderr naming `label`) when it fails or runs past `timeoutMs`.
+ */
+function runJson(label, file, args, timeoutMs = 300000) {
+  const r = spawnSync(file, args.map(String), {
     encoding: 'utf8',
     timeout: timeoutMs,
     killSignal: 'SIGKILL',
@@ -49,10 +53,14 @@ function measure(library, args, timeoutMs = 300000) {
   });
   if (r.status !== 0 || !r.stdout) {
     const why = r.error && r.error.code === 'ETIMEDOUT' ? `timed out after ${timeoutMs / 1000} s` : (r.stderr || '').trim().split('\n').pop();
-    process.stderr.write(`  ${library} ${args.join(' ')}: ${why || `exit ${r.status}`}\n`);
+    process.stderr.write(`  ${label}: ${why || `exit ${r.status}`}\n`);
     return null;
   }
   return JSON.parse(r.stdout);
+}
+
+function measure(library, args, timeoutMs = 300000) {
+  return runJson(`${library} ${args.join(' ')}`, process.execPath, ['--expose-gc', path.join(__dirname, 'measure.js'), library, ...args], timeoutMs);
 }
 
 const log = (s) => process.stderr.write(`${s}\n`);
@@ -114,8 +122,8 @@ function runExit() {
   const floor = buildFloor();
   const runner = path.join(__dirname, 'node-floor', 'run.js');
   const run = (name) => {
-    if (name === 'native') return JSON.parse(execFileSync(program, [String(EXITS)], { encoding: 'utf8' }));
-    if (name === 'floor') return JSON.parse(execFileSync(process.execPath, [runner, floor, 'exit', String(EXITS)], { encoding: 'utf8' }));
+    if (name === 'native') return runJson('native-spawn', program, [EXITS]);
+    if (name === 'floor') return runJson('node-floor exit', process.execPath, [runner, floor, 'exit', EXITS]);
     return measure(name, ['exit', EXITS]);
   };
   const names = ['native', 'floor', ...LIBRARIES];
@@ -164,12 +172,10 @@ function runThroughput() {
   const runner = path.join(__dirname, 'node-floor', 'run.js');
   const file = throughputFile();
   const run = (name) => {
-    if (name === 'floor') {
-      return JSON.parse(execFileSync(process.execPath, [runner, floor, 'throughput', file, String(THROUGHPUT_BYTES)], { encoding: 'utf8' }));
-    }
+    if (name === 'floor') return runJson('node-floor throughput', process.execPath, [runner, floor, 'throughput', file, THROUGHPUT_BYTES]);
     if (!NATIVE_MODES[name]) return measure(name, ['throughput', file, THROUGHPUT_BYTES]);
-    const native = JSON.parse(execFileSync(reader, [...NATIVE_MODES[name], file], { encoding: 'utf8' }));
-    return { mbPerSec: native.bytes / 1e6 / native.seconds, lost: THROUGHPUT_BYTES - native.bytes, maxRssMiB: NaN };
+    const native = runJson(`native-reader ${NATIVE_MODES[name].join(' ')}`, reader, [...NATIVE_MODES[name], file]);
+    return native && { mbPerSec: native.bytes / 1e6 / native.seconds, lost: THROUGHPUT_BYTES - native.bytes, maxRssMiB: NaN };
   };
   const names = [...Object.keys(NATIVE_MODES), 'floor', ...LIBRARIES];
   const rounds = Object.fromEntries(names.map((l) => [l, []]));

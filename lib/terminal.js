@@ -196,6 +196,10 @@ class Terminal extends TerminalBase {
 
   _finish(exit) {
     if (this._hasExited()) return;
+    // The pty took the last of the input at once, and _feed left the drain that says so for
+    // the next turn of the event loop: when the exit arrives in this turn, the drain is owed
+    // first.
+    if (this._feedScheduled) this._drained();
     const destroyed = this._isDestroyed();
     this._state = destroyed ? CLOSED : EXITED;
     if (this._decoder && !destroyed) {

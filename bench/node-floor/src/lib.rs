@@ -9,8 +9,8 @@
 //!   reads on a thread of their own, each read handed to JS at once (merged while a callback
 //!   is still queued), copied into a Buffer V8 allocates.
 //!
-//! No options, no validation, no object per terminal, no guarantees beyond the native
-//! programs'.
+//! No options, no validation, no object per terminal, no back-pressure (what JS has not taken
+//! piles up in memory), no guarantees beyond the native programs'.
 
 use napi::bindgen_prelude::{BufferSlice, Function};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};

@@ -200,7 +200,8 @@ impl Entry {
 
   /// Reads up to one buffer's worth, handing each read's bytes to the sink as it comes (or,
   /// see [`Entry::holding`], holding them). `true` when the master had no more to give (would
-  /// block, or end of file).
+  /// block, or end of file); `false` when the buffer's worth was read, the in-flight limit was
+  /// reached, or the master was released by `destroy`.
   ///
   /// Each read is handed over at once rather than after the whole buffer: the consumer then
   /// takes the bytes while the next ones are read, where it would otherwise wait idle for up
@@ -213,7 +214,7 @@ impl Entry {
     if !holding && (!self.deliver_held() || !self.reading()) {
       return false;
     }
-    // Whatever the buffer, a turn passes the in-flight limit by less than one CHUNK.
+    // Whatever the buffer, the reads of one call pass the in-flight limit by less than one CHUNK.
     let room = IN_FLIGHT_LIMIT
       .saturating_sub(self.in_flight().bytes())
       .max(CHUNK)

@@ -34,12 +34,12 @@ use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-/// Most bytes read from one master per wake-up while several masters are ready: each takes
+/// Most bytes read from one master in its turn while several masters are ready: each takes
 /// its turn.
 pub const CHUNK: usize = 64 * 1024;
-/// Most bytes read per wake-up when one master alone is ready (a flood): it is read for as
-/// long as the kernel has output for it (at most 4 KiB per read(2) on Linux), up to this,
-/// before the reactor goes back to wait (and re-arm) in the poller.
+/// Most bytes read in a turn when one master alone is ready (a flood): it is read for as long
+/// as the kernel has output for it (mostly 4 KiB per read(2) on Linux), up to this, before the
+/// reactor goes back to wait (and re-arm) in the poller.
 pub const DEEP_READ: usize = 4 * CHUNK;
 /// How long after the child is reaped the exit waits for EIO when something else (a
 /// background grandchild) still holds the terminal open.
