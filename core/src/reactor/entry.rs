@@ -200,8 +200,8 @@ impl Entry {
 
   /// Reads up to one buffer's worth, handing each read's bytes to the sink as it comes (or,
   /// see [`Entry::holding`], holding them). `true` when the master had no more to give (would
-  /// block, or end of file); `false` when the buffer's worth was read, the in-flight limit was
-  /// reached, or the master was released by `destroy`.
+  /// block, or end of file); `false` when it is not read now (paused, throttled), or the
+  /// buffer's worth was read, the in-flight limit was reached, or `destroy` released the master.
   ///
   /// Each read is handed over at once rather than after the whole buffer: the consumer then
   /// takes the bytes while the next ones are read, where it would otherwise wait idle for up
