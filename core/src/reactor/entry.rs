@@ -203,11 +203,10 @@ impl Entry {
   /// block, or end of file); `false` when it is not read now (paused, throttled), or the
   /// buffer's worth was read, the in-flight limit was reached, or `destroy` released the master.
   ///
-  /// Each read is handed over at once rather than after the whole buffer: the consumer then
-  /// takes the bytes while the next ones are read, where it would otherwise wait idle for up
-  /// to a buffer's worth of reads (bench/PROFILE.md: 16-19% more MB/s in a flood, on 2 CPUs).
-  /// A sink that is still busy merges what it is handed, so a loaded consumer still gets
-  /// fewer, larger chunks.
+  /// Each read is handed over at once rather than after the whole buffer, as the Node floor
+  /// does: 16-19% more MB/s in a flood on this project's 2-CPU VM, most of it from waking the
+  /// consumer's thread per read (bench/PROFILE.md). A sink that is still busy merges what it
+  /// is handed, so a loaded consumer still gets fewer, larger chunks.
   pub(super) fn read(&mut self, buf: &mut [u8]) -> bool {
     let holding = self.holding();
     // Held output goes first: nothing read later may overtake it.
