@@ -33,3 +33,13 @@ pub fn start_on_new_pty(argv: &[CString], envp: &[CString]) -> nix::Result<(Owne
   drop(pty.slave);
   Ok((pty.master, pid))
 }
+
+/// What both spawn-to-exit baselines run, `sh -c 'exit 0'`, and its environment (as
+/// bench/measure.js gives the libraries): argv and envp.
+pub fn exit_program() -> (Vec<CString>, Vec<CString>) {
+  let c = |s: &&str| CString::new(*s).expect("no NUL in a literal");
+  (
+    ["/bin/sh", "-c", "exit 0"].iter().map(c).collect(),
+    ["PATH=/usr/bin:/bin", "TERM=xterm"].iter().map(c).collect(),
+  )
+}

@@ -15,7 +15,7 @@
 use napi::bindgen_prelude::{BufferSlice, Function};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
-use native_reader::start_on_new_pty;
+use native_reader::{exit_program, start_on_new_pty};
 use nix::sys::wait::waitpid;
 use nix::unistd::Pid;
 use std::ffi::CString;
@@ -55,14 +55,7 @@ pub fn init(on_exit: Function<u32, ()>) -> napi::Result<()> {
 /// Starts `/bin/sh -c 'exit 0'` on a new terminal; its end is reported as `on_exit(id)`.
 #[napi]
 pub fn spawn(id: u32) -> napi::Result<()> {
-  let argv: Vec<CString> = ["/bin/sh", "-c", "exit 0"]
-    .iter()
-    .map(|a| CString::new(*a).unwrap())
-    .collect();
-  let envp: Vec<CString> = ["PATH=/usr/bin:/bin", "TERM=xterm"]
-    .iter()
-    .map(|e| CString::new(*e).unwrap())
-    .collect();
+  let (argv, envp) = exit_program();
   let (master, pid) =
     start_on_new_pty(&argv, &envp).map_err(|e| napi::Error::from_reason(e.to_string()))?;
   let waiter = WAITER

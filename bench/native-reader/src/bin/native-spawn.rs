@@ -6,7 +6,7 @@
 //! parent's slave closed, the master read until EIO (all output drained), then waitpid.
 //! One warm-up run, then COUNT; prints `{"spawnToExitMs": median, "runs": COUNT}`.
 
-use native_reader::start_on_new_pty;
+use native_reader::{exit_program, start_on_new_pty};
 use nix::sys::wait::waitpid;
 use std::ffi::CString;
 use std::time::Instant;
@@ -34,16 +34,10 @@ fn main() {
     .and_then(|n| n.parse().ok())
     .expect("usage: native-spawn COUNT [PROGRAM ARGS...]");
   let mut argv: Vec<CString> = args.map(|a| CString::new(a).expect("argument")).collect();
+  let (exit_argv, envp) = exit_program();
   if argv.is_empty() {
-    argv = ["/bin/sh", "-c", "exit 0"]
-      .iter()
-      .map(|a| CString::new(*a).unwrap())
-      .collect();
+    argv = exit_argv;
   }
-  let envp: Vec<CString> = ["PATH=/usr/bin:/bin", "TERM=xterm"]
-    .iter()
-    .map(|e| CString::new(*e).unwrap())
-    .collect();
   run_once(&argv, &envp); // warm-up: first-use costs, as measure.js does
   let mut samples: Vec<f64> = (0..count).map(|_| run_once(&argv, &envp)).collect();
   samples.sort_by(|a, b| a.partial_cmp(b).unwrap());
