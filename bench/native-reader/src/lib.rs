@@ -1,14 +1,16 @@
-//! How both spawn-to-exit baselines start a program on a new terminal: bench/native-reader's
-//! native-spawn, and bench/node-floor, the same calls made from a Node addon. One function, so
-//! that the floor makes exactly the native program's calls.
+//! How the native baselines start a program on a new terminal and wait for its end:
+//! bench/native-reader's native-spawn, and bench/node-floor, the same calls made from a Node
+//! addon. One set of functions, so that the floor makes exactly the native program's calls.
 
+use nix::errno::Errno;
 use nix::fcntl::{fcntl, FcntlArg, FdFlag, OFlag};
 use nix::pty::openpty;
 use nix::spawn::{posix_spawn, PosixSpawnAttr, PosixSpawnFileActions, PosixSpawnFlags};
 use nix::sys::stat::Mode;
+use nix::sys::wait::{waitpid, WaitStatus};
 use nix::unistd::Pid;
 use std::ffi::CString;
-use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 
 /// openpty (both ends close-on-exec), posix_spawn of `argv` with POSIX_SPAWN_SETSID and the
 /// terminal on fds 0-2 (opened by path, so the session leader gets it as its controlling
@@ -42,4 +44,24 @@ pub fn exit_program() -> (Vec<CString>, Vec<CString>) {
     ["/bin/sh", "-c", "exit 0"].iter().map(c).collect(),
     ["PATH=/usr/bin:/bin", "TERM=xterm"].iter().map(c).collect(),
   )
+}
+
+/// Reads `master` into `buf` until end of file or EIO (the child's end closed and everything it
+/// wrote read), handing each read to `each`, then waits for `pid`. The master stays open: each
+/// caller closes it where it always did.
+pub fn drain_and_reap(
+  master: BorrowedFd<'_>,
+  pid: Pid,
+  buf: &mut [u8],
+  mut each: impl FnMut(&[u8]),
+) -> nix::Result<WaitStatus> {
+  loop {
+    match nix::unistd::read(master, buf) {
+      Ok(0) => break,
+      Ok(n) => each(&buf[..n]),
+      Err(Errno::EINTR) => {}
+      Err(_) => break,
+    }
+  }
+  waitpid(pid, None)
 }

@@ -15,11 +15,10 @@
 use napi::bindgen_prelude::{BufferSlice, Function};
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
-use native_reader::{exit_program, start_on_new_pty};
-use nix::sys::wait::waitpid;
+use native_reader::{drain_and_reap, exit_program, start_on_new_pty};
 use nix::unistd::Pid;
 use std::ffi::CString;
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, OwnedFd};
 use std::sync::mpsc::{channel, Sender};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -34,15 +33,7 @@ pub fn init(on_exit: Function<u32, ()>) -> napi::Result<()> {
   let (send, receive) = channel::<(OwnedFd, Pid, u32)>();
   std::thread::spawn(move || {
     for (master, pid, id) in receive {
-      let mut buf = [0u8; 4096];
-      loop {
-        match nix::unistd::read(&master, &mut buf) {
-          Ok(0) | Err(nix::errno::Errno::EIO) => break,
-          Ok(_) | Err(nix::errno::Errno::EINTR) => {}
-          Err(_) => break,
-        }
-      }
-      let _ = waitpid(pid, None);
+      let _ = drain_and_reap(master.as_fd(), pid, &mut [0u8; 4096], |_| {});
       drop(master);
       tsfn.call(id, ThreadsafeFunctionCallMode::NonBlocking);
     }
@@ -104,23 +95,14 @@ pub fn stream(
     })?;
   let end: End = on_end.build_threadsafe_function().build()?;
   std::thread::spawn(move || {
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-      match nix::unistd::read(&master, &mut buf) {
-        Ok(0) | Err(nix::errno::Errno::EIO) => break,
-        Ok(n) => {
-          let mut p = pending.lock().unwrap();
-          p.bytes.extend_from_slice(&buf[..n]);
-          if !std::mem::replace(&mut p.queued, true) {
-            drop(p);
-            data.call((), ThreadsafeFunctionCallMode::NonBlocking);
-          }
-        }
-        Err(nix::errno::Errno::EINTR) => {}
-        Err(_) => break,
+    let _ = drain_and_reap(master.as_fd(), pid, &mut vec![0u8; 64 * 1024], |read| {
+      let mut p = pending.lock().unwrap();
+      p.bytes.extend_from_slice(read);
+      if !std::mem::replace(&mut p.queued, true) {
+        drop(p);
+        data.call((), ThreadsafeFunctionCallMode::NonBlocking);
       }
-    }
-    let _ = waitpid(pid, None);
+    });
     drop(master);
     end.call((), ThreadsafeFunctionCallMode::NonBlocking);
   });

@@ -6,24 +6,15 @@
 //! parent's slave closed, the master read until EIO (all output drained), then waitpid.
 //! One warm-up run, then COUNT; prints `{"spawnToExitMs": median, "runs": COUNT}`.
 
-use native_reader::{exit_program, start_on_new_pty};
-use nix::sys::wait::waitpid;
+use native_reader::{drain_and_reap, exit_program, start_on_new_pty};
 use std::ffi::CString;
+use std::os::fd::AsFd;
 use std::time::Instant;
 
 fn run_once(argv: &[CString], envp: &[CString]) -> f64 {
   let start = Instant::now();
   let (master, pid) = start_on_new_pty(argv, envp).expect("start on a new pty");
-  let mut buf = [0u8; 4096];
-  loop {
-    match nix::unistd::read(&master, &mut buf) {
-      Ok(0) => break,
-      Ok(_) => {}
-      Err(nix::errno::Errno::EINTR) => {}
-      Err(_) => break, // EIO: the child's end is closed and everything it wrote was read
-    }
-  }
-  waitpid(pid, None).expect("waitpid");
+  drain_and_reap(master.as_fd(), pid, &mut [0u8; 4096], |_| {}).expect("waitpid");
   start.elapsed().as_secs_f64() * 1e3
 }
 
