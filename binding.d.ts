@@ -115,6 +115,8 @@ export interface ReactorInfo {
    * a kernel notification (pidfd, kqueue).
    */
   exitPolled: number
+  /** Times output the kernel had left stranded in a pty was found and read (Linux). */
+  outputRecovered: number
 }
 
 export declare function reactorStats(): ReactorInfo

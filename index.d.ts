@@ -467,6 +467,13 @@ export interface IDiagnostics {
      * exiting when its exit is first watched is reaped by a few quick retries, not counted.)
      */
     exitPolled: number;
+    /**
+     * Times since the library was loaded that output Linux had left stranded in a pty (its
+     * worker that feeds the master's read buffer stopped by a race in the kernel) was found and
+     * read: at the end of a terminal's output, where it would have been lost, or on a master
+     * gone quiet, where it would have waited for the program's next write. Always 0 on macOS.
+     */
+    outputRecovered: number;
   };
   /** The system's pty pool, where the platform tells. */
   ptyPool: { inUse: number; max: number } | null;

@@ -40,6 +40,9 @@ describe('diagnostics()', () => {
     }
     expect(d.reactor.started).toBe(true);
     expect(d.reactor.tracked).toBeGreaterThanOrEqual(1);
+    // A count (the core's tests drive what it counts); XNU never strands output.
+    expect(Number.isInteger(d.reactor.outputRecovered) && d.reactor.outputRecovered >= 0).toBe(true);
+    if (onMac) expect(d.reactor.outputRecovered).toBe(0);
 
     const pool = d.ptyPool;
     const max = onMac ? execFileSync('sysctl', ['-n', 'kern.tty.ptmx_max'], { encoding: 'utf8' }) : fs.readFileSync('/proc/sys/kernel/pty/max', 'utf8');

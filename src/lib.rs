@@ -150,6 +150,8 @@ pub struct ReactorInfo {
   /// Terminals since load whose exit was watched by polling waitpid (every 50 ms) instead of
   /// a kernel notification (pidfd, kqueue).
   pub exit_polled: u32,
+  /// Times output the kernel had left stranded in a pty was found and read (Linux).
+  pub output_recovered: u32,
 }
 
 /// Internal, for the library's own tests: spawns from now on take the fork path as on an old
@@ -167,6 +169,7 @@ pub fn reactor_stats() -> ReactorInfo {
     started: s.started,
     tracked: s.tracked as u32,
     exit_polled: u32::try_from(s.exit_polled).unwrap_or(u32::MAX),
+    output_recovered: u32::try_from(s.output_recovered).unwrap_or(u32::MAX),
   }
 }
 

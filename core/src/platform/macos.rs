@@ -13,7 +13,7 @@ use nix::sys::socket::MsgFlags;
 use nix::sys::termios::SpecialCharacterIndices as Cc;
 use nix::unistd::Pid;
 use polling::Poller;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 /// The slave's path of a master: macOS has no ptsname_r; its reentrant form is the
 /// `TIOCPTYGNAME` ioctl.
@@ -31,6 +31,16 @@ pub fn set_own_control_chars(cc: &mut [libc::cc_t]) {
 /// macOS keeps the parent's slave copy (see `spawn::SpawnOptions::keep_slave`): closing the
 /// last slave discards the output not yet read.
 pub const KEEP_SLAVE: bool = true;
+
+/// XNU cannot strand a pty's output: the slave's writes go straight into the queue the
+/// master reads (`ttwrite` into `t_outq`, which `ptcread` empties under the tty lock,
+/// bsd/kern/tty_ptmx.c); there is no deferred worker in between as on Linux.
+pub const STRANDS_OUTPUT: bool = false;
+
+/// Nothing to restart (see [`STRANDS_OUTPUT`]).
+pub fn restart_stranded_output(_master: BorrowedFd<'_>) -> bool {
+  false
+}
 
 /// The system's pty pool (macOS: `kern.tty.ptmx_max`; the ptys in use are the `/dev/ttysN`
 /// nodes, which devfs creates and removes with each pty).

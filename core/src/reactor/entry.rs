@@ -4,10 +4,14 @@
 use super::child::Watch;
 use super::in_flight::{InFlight, IN_FLIGHT_LIMIT};
 use super::terminal::Terminal;
-use super::{Event, ExitStatus, Sink, CHUNK, EXIT_GRACE, EXIT_POLLED, REAP_RETRY, WAITPID_POLL};
+use super::{
+  Event, ExitStatus, Sink, CHUNK, EXIT_GRACE, EXIT_POLLED, OUTPUT_RECOVERED, QUIET_RECHECKS,
+  REAP_RETRY, RECHECK_AFTER, STRAND_MIN, WAITPID_POLL,
+};
+use crate::platform;
 use nix::errno::Errno;
 use polling::{Event as Interest, Poller};
-use std::os::fd::OwnedFd;
+use std::os::fd::{BorrowedFd, OwnedFd};
 use std::sync::atomic::Ordering::SeqCst;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -35,6 +39,15 @@ pub(super) struct Entry {
   grace: Option<Instant>,
   /// When to call waitpid again for a child whose exit the poller is not watching.
   next_poll: Option<Instant>,
+  /// Bytes read from the master, in all.
+  bytes_read: u64,
+  /// Bytes read since the master last had nothing to give.
+  since_empty: usize,
+  /// When to look at the master again, for output the kernel may have stranded (see
+  /// [`RECHECK_AFTER`]).
+  recheck_at: Option<Instant>,
+  /// That look is reading: an EIO it meets may hide stranded output.
+  looking: bool,
   /// The next quick waitpid retry's delay, for a child already exiting when watched.
   reap_retry: Duration,
   /// Counted once in `EXIT_POLLED`: this child's exit is watched by polling waitpid.
@@ -63,6 +76,10 @@ impl Entry {
       exit_sent: false,
       grace: None,
       next_poll: None,
+      bytes_read: 0,
+      since_empty: 0,
+      recheck_at: None,
+      looking: false,
       reap_retry: REAP_RETRY,
       polled: false,
       signalled: false,
@@ -131,6 +148,7 @@ impl Entry {
     self.master_armed = None;
     self.close_slave();
     self.eof = true;
+    self.recheck_at = None;
     // destroy() discards the output nobody read, this too.
     self.held = Vec::new();
     // Only `released` ends the wait for the release thread.
@@ -151,10 +169,62 @@ impl Entry {
 
   /// When this entry next needs attention without an event.
   pub(super) fn deadline(&self) -> Option<Instant> {
-    match (self.grace, self.next_poll) {
-      (Some(a), Some(b)) => Some(a.min(b)),
-      (a, b) => a.or(b),
+    [self.grace, self.next_poll, self.recheck_at]
+      .into_iter()
+      .flatten()
+      .min()
+  }
+
+  /// The master had nothing more to give: after a run of output long enough for the kernel
+  /// to have stranded some of it, it is looked at again once quiet (see [`RECHECK_AFTER`]).
+  ///
+  /// Only such a run can strand output: the kernel's worker stops on a full read buffer,
+  /// which the reads must then have emptied; and the read that finds the master empty waits
+  /// for a worker still running, so a worker that stopped in an earlier run did so before
+  /// that run ended. A shorter run that read anything shows the worker running again (what it
+  /// had stranded came first); one that read nothing shows nothing, and changes nothing.
+  fn went_quiet(&mut self) {
+    let run = std::mem::take(&mut self.since_empty);
+    if run >= STRAND_MIN {
+      self.recheck_at = platform::STRANDS_OUTPUT.then(|| Instant::now() + RECHECK_AFTER);
+    } else if run > 0 {
+      self.recheck_at = None;
     }
+  }
+
+  /// The reads stopped before the master was found empty (a buffer's worth, the in-flight
+  /// limit): should the last of them have left output stranded, no readiness would report it,
+  /// so after a long enough run a look is due.
+  fn stopped_mid_run(&mut self) {
+    if platform::STRANDS_OUTPUT && self.since_empty >= STRAND_MIN && self.recheck_at.is_none() {
+      self.recheck_at = Some(Instant::now() + RECHECK_AFTER);
+    }
+  }
+
+  /// Looks again at a master after a run of output (see [`RECHECK_AFTER`]): a read first,
+  /// which also waits for the kernel's worker should it merely be late; if that finds
+  /// nothing, a restart of the worker (`platform::restart_stranded_output`), and a read of
+  /// what that brings. While paused or throttled the reads do nothing, and the restarted
+  /// worker's output is reported by the master's readiness once reading resumes.
+  fn recheck(&mut self, buf: &mut [u8]) {
+    self.recheck_at = None;
+    if self.eof {
+      return;
+    }
+    QUIET_RECHECKS.fetch_add(1, SeqCst);
+    self.looking = true;
+    let before = self.bytes_read;
+    self.read(buf);
+    if self.bytes_read == before
+      && !self.eof
+      && self.term.with_end(platform::restart_stranded_output) == Some(true)
+    {
+      self.read(buf);
+      if self.bytes_read > before {
+        OUTPUT_RECOVERED.fetch_add(1, SeqCst);
+      }
+    }
+    self.looking = false;
   }
 
   fn reading(&self) -> bool {
@@ -221,21 +291,26 @@ impl Entry {
     let mut filled = 0;
     while filled < room {
       let part = &mut buf[filled..room];
-      let read = self.term.with_end(|master| loop {
-        match nix::unistd::read(master, part) {
-          Err(Errno::EINTR) => continue,
-          result => break result,
-        }
-      });
-      let n = match read {
+      // Only after a long enough run can the kernel have stranded output at EIO (see
+      // `went_quiet`); restarting its work costs the wait for a kernel thread, which a
+      // program that wrote little (an exit-only spawn) does not pay.
+      let suspect = self.looking || self.recheck_at.is_some() || self.since_empty >= STRAND_MIN;
+      let n = match self
+        .term
+        .with_end(|master| read_master(master, part, suspect))
+      {
         Some(Ok(n)) if n > 0 => n,
-        Some(Err(Errno::EAGAIN)) => return true,
+        Some(Err(Errno::EAGAIN)) => {
+          self.went_quiet();
+          return true;
+        }
         // 0 or EIO: every slave descriptor is closed and everything buffered has been read.
         Some(_) => {
           // (A number `destroy` has just released reads /dev/null's end of file; its end
           // comes with its `Closed`, which waits for the pty to be gone.)
           if self.term.is_live() {
             self.eof = true;
+            self.recheck_at = None;
           }
           return true;
         }
@@ -244,6 +319,8 @@ impl Entry {
       };
       let bytes = &buf[filled..filled + n];
       filled += n;
+      self.bytes_read += n as u64;
+      self.since_empty += n;
       if holding {
         self.held.extend_from_slice(bytes);
       } else {
@@ -251,10 +328,12 @@ impl Entry {
         (self.sink)(Event::Data(bytes));
         // Past the limit: the rest waits for the consumer.
         if self.in_flight().throttled() {
+          self.stopped_mid_run();
           return false;
         }
       }
     }
+    self.stopped_mid_run();
     false
   }
 
@@ -276,6 +355,9 @@ impl Entry {
 
   /// Brings the entry up to date after anything happened to it; `true` when it is done.
   pub(super) fn settle(&mut self, poller: &Poller, now: Instant, buf: &mut [u8]) -> bool {
+    if self.recheck_at.is_some_and(|at| at <= now) {
+      self.recheck(buf);
+    }
     let key = self.id() << 1 | 1;
     match &self.term.child {
       Some(child) if self.status.is_none() && !self.child_armed => {
@@ -363,5 +445,28 @@ impl Entry {
       }
     }
     false
+  }
+}
+
+/// read(2) of a master, retried on EINTR. At EIO (every slave closed and nothing left to
+/// read), when output may have been stranded (`suspect`), once more after restarting the
+/// kernel's work on it (`platform::restart_stranded_output`): that read returns the output,
+/// or EIO again.
+fn read_master(master: BorrowedFd<'_>, buf: &mut [u8], suspect: bool) -> nix::Result<usize> {
+  let mut read = || loop {
+    match nix::unistd::read(master, buf) {
+      Err(Errno::EINTR) => continue,
+      result => break result,
+    }
+  };
+  match read() {
+    Err(Errno::EIO) if suspect && platform::restart_stranded_output(master) => {
+      let again = read();
+      if matches!(again, Ok(n) if n > 0) {
+        OUTPUT_RECOVERED.fetch_add(1, SeqCst);
+      }
+      again
+    }
+    result => result,
   }
 }

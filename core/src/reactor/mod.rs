@@ -44,6 +44,18 @@ pub const DEEP_READ: usize = 4 * CHUNK;
 /// How long after the child is reaped the exit waits for EIO when something else (a
 /// background grandchild) still holds the terminal open.
 pub const EXIT_GRACE: Duration = Duration::from_millis(100);
+/// How long after a run of at least [`STRAND_MIN`] bytes (ended by a master with nothing more
+/// to give, or by the reactor's own stop: a buffer's worth, the in-flight limit) the reactor
+/// looks at the master again: it reads, and restarts the kernel's work on output it may have
+/// stranded if that read finds nothing (`platform::restart_stranded_output`, Linux). The
+/// longest a stranded tail waits while its program runs on without writing, or while a
+/// background job keeps the pty open. Shorter than [`EXIT_GRACE`], so that it comes before an
+/// exit reported without end of file.
+pub const RECHECK_AFTER: Duration = Duration::from_millis(10);
+/// Bytes read since the master last had nothing to give, below which none can be stranded:
+/// the kernel's worker stops only at a full 4 KiB read buffer, which the reader then emptied
+/// (half of it here, for a margin).
+const STRAND_MIN: usize = 2048;
 /// waitpid polling interval for a child whose exit the kernel cannot report (no pidfd:
 /// kernels before 5.3).
 const WAITPID_POLL: Duration = Duration::from_millis(50);
@@ -54,6 +66,11 @@ const REAP_RETRY: Duration = Duration::from_millis(1);
 /// Terminals since load whose exit was watched by polling waitpid instead of a kernel
 /// notification (pidfd, kqueue).
 static EXIT_POLLED: AtomicUsize = AtomicUsize::new(0);
+/// Times since load a master was looked at again after a run of output (see
+/// [`RECHECK_AFTER`]).
+static QUIET_RECHECKS: AtomicUsize = AtomicUsize::new(0);
+/// Times since load that output the kernel had stranded was recovered.
+static OUTPUT_RECOVERED: AtomicUsize = AtomicUsize::new(0);
 
 /// How the child ended, in node-pty's shape: a signalled child has `code` 0.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,6 +143,14 @@ pub struct ReactorStats {
   /// was already exiting when its exit was to be watched is reaped by a few quick retries
   /// instead, and is not counted.
   pub exit_polled: usize,
+  /// Times a master was looked at again after a run of output long enough for the kernel to
+  /// have stranded some of it (Linux; see [`RECHECK_AFTER`]).
+  pub quiet_rechecks: usize,
+  /// Times output the kernel had stranded was read after a restart of its work (Linux): on a
+  /// quiet master, where it would have waited for the program's next write, or at EIO, where
+  /// it would have been lost. (Output the program wrote just as a quiet master was looked at
+  /// is counted too, rarely: the two cannot be told apart.)
+  pub output_recovered: usize,
 }
 
 pub fn stats() -> ReactorStats {
@@ -134,11 +159,15 @@ pub fn stats() -> ReactorStats {
       started: true,
       tracked: r.tracked.load(SeqCst),
       exit_polled: EXIT_POLLED.load(SeqCst),
+      quiet_rechecks: QUIET_RECHECKS.load(SeqCst),
+      output_recovered: OUTPUT_RECOVERED.load(SeqCst),
     },
     None => ReactorStats {
       started: false,
       tracked: 0,
       exit_polled: EXIT_POLLED.load(SeqCst),
+      quiet_rechecks: QUIET_RECHECKS.load(SeqCst),
+      output_recovered: OUTPUT_RECOVERED.load(SeqCst),
     },
   }
 }

@@ -1,4 +1,4 @@
-//! Linux's own unsafe calls: pidfds, and the atomic descriptor swap.
+//! Linux's own unsafe calls: pidfds, the atomic descriptor swap, and the line discipline ioctls.
 #![allow(unsafe_code)]
 
 use nix::errno::Errno;
@@ -32,6 +32,28 @@ pub fn pidfd_send_signal(pidfd: BorrowedFd<'_>, signal: c_int) -> nix::Result<()
     )
   };
   Errno::result(res).map(drop)
+}
+
+nix::ioctl_read_bad!(ioctl_get_ldisc, libc::TIOCGETD, c_int);
+nix::ioctl_write_ptr_bad!(ioctl_set_ldisc, libc::TIOCSETD, c_int);
+
+/// `ioctl(TIOCGETD)` then `ioctl(TIOCSETD)` with the discipline it returned: setting the
+/// discipline a tty already has changes nothing, but the kernel then requeues the work that
+/// moves the tty's input from its flip buffer into the discipline (drivers/tty/tty_ldisc.c,
+/// `tty_set_ldisc`: "Restart the work queue in case no characters kick it off"; from Linux
+/// 4.6, before which the no-op case returned early and this requeues nothing). TIOCSETD
+/// fails with EINTR whenever a signal is pending for the calling thread: retried.
+pub fn requeue_input_work(tty: BorrowedFd<'_>) -> nix::Result<()> {
+  let mut disc: c_int = 0;
+  // SAFETY: `tty` is live for the borrow; the kernel writes one int into `disc`.
+  unsafe { ioctl_get_ldisc(tty.as_raw_fd(), &mut disc) }?;
+  loop {
+    // SAFETY: `tty` is live for the borrow; the kernel reads one int from `disc`.
+    match unsafe { ioctl_set_ldisc(tty.as_raw_fd(), &disc) } {
+      Err(Errno::EINTR) => continue,
+      result => return result.map(drop),
+    }
+  }
 }
 
 /// `dup3(from, onto, O_CLOEXEC)`: `onto` now refers to what `from` does, close-on-exec, and
