@@ -65,6 +65,26 @@ fn collect(term: &Terminal, rx: &Receiver<Ev>) -> (Vec<u8>, ExitStatus) {
   got
 }
 
+/// Receives output until at least `n` bytes came, telling `consumer` (when given) that each
+/// chunk was consumed; panics on anything else, or after 10 s without output. (Its tests are
+/// Linux's.)
+#[cfg(target_os = "linux")]
+fn receive_at_least(rx: &Receiver<Ev>, n: usize, consumer: Option<&Terminal>) -> Vec<u8> {
+  let mut out = Vec::new();
+  while out.len() < n {
+    match rx.recv_timeout(Duration::from_secs(10)) {
+      Ok(Ev::Data(d)) => {
+        if let Some(term) = consumer {
+          term.in_flight().consumed(d.len());
+        }
+        out.extend(d);
+      }
+      other => panic!("expected output, got {other:?} after {} bytes", out.len()),
+    }
+  }
+  out
+}
+
 /// Descriptors open in the process, once the reactor (which lives as long as the process)
 /// has started.
 fn fd_count() -> usize {
@@ -455,27 +475,11 @@ fn many_terminals_at_once_each_get_every_byte_then_exit() {
 fn a_master_gone_quiet_after_output_is_looked_at_again() {
   let _g = serial();
   let rechecks = || stats().quiet_rechecks;
-  let wait_for = |rx: &Receiver<Ev>, term: &Terminal, want: usize| {
-    let mut out = Vec::new();
-    while out.len() < want {
-      match rx
-        .recv_timeout(Duration::from_secs(10))
-        .expect("output in time")
-      {
-        Ev::Data(d) => {
-          term.in_flight().consumed(d.len());
-          out.extend(d);
-        }
-        other => panic!("{other:?} before {want} bytes"),
-      }
-    }
-    out
-  };
 
   // A little output, then quiet: nothing to look at again. (RECHECK_AFTER is 10 ms.)
   let before = rechecks();
   let (term, rx) = start(&sh("printf small; exec sleep 30"));
-  assert_eq!(wait_for(&rx, &term, 5), b"small");
+  assert_eq!(receive_at_least(&rx, 5, Some(&term)), b"small");
   std::thread::sleep(Duration::from_millis(200));
   assert_eq!(
     rechecks(),
@@ -490,7 +494,7 @@ fn a_master_gone_quiet_after_output_is_looked_at_again() {
   let (term, rx) = start(&sh(
     "head -c 8192 /dev/zero | tr '\\0' x; read go; echo \"$go\"; exec sleep 30",
   ));
-  assert_eq!(wait_for(&rx, &term, 8192), vec![b'x'; 8192]);
+  assert_eq!(receive_at_least(&rx, 8192, Some(&term)), vec![b'x'; 8192]);
   let deadline = Instant::now() + Duration::from_secs(10);
   while rechecks() == before {
     assert!(
@@ -509,7 +513,7 @@ fn a_master_gone_quiet_after_output_is_looked_at_again() {
     "looked at again while nothing more came"
   );
   term.write(b"more\n".to_vec());
-  assert_eq!(wait_for(&rx, &term, 12), b"more\r\nmore\r\n");
+  assert_eq!(receive_at_least(&rx, 12, Some(&term)), b"more\r\nmore\r\n");
   term.kill(libc::SIGKILL).unwrap();
   collect(&term, &rx);
 }
@@ -750,14 +754,7 @@ fn a_paused_terminals_signalled_child_finishes_exiting_and_resume_delivers_all_t
 /// reactor reads nothing more for the consumer (which pause() also stops), deterministically.
 #[cfg(target_os = "linux")]
 fn until_throttled(rx: &Receiver<Ev>) -> Vec<u8> {
-  let mut out = Vec::new();
-  while out.len() < IN_FLIGHT_LIMIT {
-    match rx.recv_timeout(Duration::from_secs(10)) {
-      Ok(Ev::Data(d)) => out.extend(d),
-      other => panic!("expected output, got {other:?} after {} bytes", out.len()),
-    }
-  }
-  out
+  receive_at_least(rx, IN_FLIGHT_LIMIT, None)
 }
 
 /// Waits until `pid` is blocked in write(2): the pty's buffer is full of its output.
