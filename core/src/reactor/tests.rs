@@ -86,9 +86,20 @@ fn receive_at_least(rx: &Receiver<Ev>, n: usize, consumer: Option<&Terminal>) ->
 }
 
 /// Descriptors open in the process, once the reactor (which lives as long as the process)
-/// has started.
+/// has started and tracks no terminal: an earlier test's terminal, destroyed as it returned,
+/// may still hold descriptors (the release thread holds a received master while the kernel
+/// tears its pty down) until the reactor stops tracking it.
 fn fd_count() -> usize {
   Reactor::get().unwrap();
+  let deadline = Instant::now() + Duration::from_secs(10);
+  while stats().tracked > 0 {
+    assert!(
+      Instant::now() < deadline,
+      "{} terminals still tracked after 10 s",
+      stats().tracked
+    );
+    std::thread::sleep(Duration::from_millis(1));
+  }
   crate::test_support::fd_count()
 }
 
