@@ -46,6 +46,13 @@ use std::sync::{Condvar, Mutex, MutexGuard, OnceLock};
 pub(super) static TEST_DELAY_MS: std::sync::atomic::AtomicU64 =
   std::sync::atomic::AtomicU64::new(0);
 
+/// Test-only: the terminals whose masters were queued for the release thread, in order.
+#[cfg(test)]
+pub(super) static TEST_QUEUED: std::sync::Mutex<Vec<usize>> = std::sync::Mutex::new(Vec::new());
+/// Test-only: the terminals whose masters the release thread has dropped, in order.
+#[cfg(test)]
+pub(super) static TEST_DROPPED: std::sync::Mutex<Vec<usize>> = std::sync::Mutex::new(Vec::new());
+
 /// Tests make this many of the next `recvmsg` calls fail (ENOMEM) without receiving anything:
 /// the case where the queue and the socket would fall out of step.
 #[cfg(test)]
@@ -118,6 +125,13 @@ impl Handoff {
       return false;
     }
     let queued = master.is_some_and(|(master, send)| send_one(send.as_fd(), master));
+    #[cfg(test)]
+    if queued {
+      TEST_QUEUED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(id);
+    }
     if queued || !unsent.is_empty() {
       queue.jobs.push_back(Job {
         master_of: queued.then_some(id),
@@ -158,8 +172,12 @@ impl Handoff {
         if !matches!(dropped, Some(Ok(()))) {
           let (fresh, also) = self.start_over(receive.take());
           receive = fresh;
+          #[cfg(test)]
+          test_dropped(&also);
           also.into_iter().for_each(&released);
         }
+        #[cfg(test)]
+        test_dropped(&[id]);
         // Freed before the exit can be reported: a host that checks its memory then finds it
         // back.
         drop(job.unsent);
@@ -186,6 +204,13 @@ impl Handoff {
     drop(receive);
     (fresh_receive, queued)
   }
+}
+
+/// Test-only: records that the masters of `ids` have been dropped.
+#[cfg(test)]
+fn test_dropped(ids: &[usize]) {
+  let mut dropped = TEST_DROPPED.lock().unwrap_or_else(|e| e.into_inner());
+  dropped.extend_from_slice(ids);
 }
 
 /// Queues a reference to `master` on the socket; `false` when the socket refused it.

@@ -259,40 +259,36 @@ fn destroy_closes_the_master_and_still_reaps() {
   assert_eq!(fd_count(), before);
 }
 
-/// A terminal's /dev/pts node as first seen. The master's release removes it, and another
-/// process on the machine may get the same index at once: a node of that name created later
-/// (another change time) is not this one.
-struct PtyNode {
-  path: std::path::PathBuf,
-  changed: (i64, i64),
-}
-
-impl PtyNode {
-  fn of(term: &Terminal) -> PtyNode {
-    use std::os::unix::fs::MetadataExt;
-    let path = std::path::PathBuf::from(term.pts_name());
-    let meta = std::fs::metadata(&path).unwrap();
-    PtyNode {
-      path,
-      changed: (meta.ctime(), meta.ctime_nsec()),
-    }
-  }
-
-  fn exists(&self) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    std::fs::metadata(&self.path).is_ok_and(|m| (m.ctime(), m.ctime_nsec()) == self.changed)
-  }
-}
-
-/// Waits for the exit of a destroyed terminal and checks that its pty (the /dev/pts node the
-/// master's release removes) was gone by then.
-fn exit_after_release(node: &PtyNode, rx: &Receiver<Ev>, what: &str) -> ExitStatus {
+/// Waits for the exit of a destroyed terminal and checks that the release thread had dropped
+/// its master by then, if it was handed one, and that no descriptor of the process is that
+/// master.
+///
+/// (Not that its /dev/pts node is gone: Linux 6.18 here sometimes finishes a pty's teardown
+/// after the close of its master's last descriptor has returned, for every process: a plain
+/// Python openpty-close loop found the node still there, its slave still openable, after 2.5%
+/// of 5,000 closes, gone 2-25 ms later.)
+fn exit_after_release(
+  term: &Terminal,
+  master: std::os::fd::RawFd,
+  rx: &Receiver<Ev>,
+  what: &str,
+) -> ExitStatus {
   match rx.recv_timeout(Duration::from_secs(10)) {
     Ok(Ev::Exit(s)) => {
+      // A master the reactor closed itself (at end of file, before destroy()) was never
+      // queued; one queued was dropped by the release thread first.
+      let of = |list: &std::sync::Mutex<Vec<usize>>| {
+        let list = list.lock().unwrap_or_else(|e| e.into_inner());
+        list.contains(&term.id())
+      };
       assert!(
-        !node.exists(),
-        "{what}: {} still exists at the exit",
-        node.path.display()
+        !of(&handoff::TEST_QUEUED) || of(&handoff::TEST_DROPPED),
+        "{what}: the exit came before the release thread dropped the master"
+      );
+      assert_eq!(
+        masters_of(term, master),
+        0,
+        "{what}: the master is held at the exit"
       );
       s
     }
@@ -302,21 +298,23 @@ fn exit_after_release(node: &PtyNode, rx: &Receiver<Ev>, what: &str) -> ExitStat
 
 /// The child blocked reading the slave is the case where the kernel's teardown waits for it
 /// (handoff.rs): destroy() leaves that to the release thread, yet returns with no descriptor
-/// of the pty left, and the pty is gone before the exit is reported.
+/// of the pty left, and the master is dropped before the exit is reported.
 #[test]
 #[cfg_attr(
   not(target_os = "linux"),
-  ignore = "Linux only: the release thread, and devpts removing /dev/pts/N; macOS releases in the caller and keeps its /dev/ttysNNN nodes"
+  ignore = "Linux only: the release thread; macOS releases a master in the caller"
 )]
 fn destroy_leaves_the_teardown_to_the_release_thread_and_it_precedes_the_exit() {
   let _g = serial();
   let (term, rx) = start(&sh("exec cat"));
   std::thread::sleep(Duration::from_millis(50));
-  let node = PtyNode::of(&term);
   let master = term.end_fd().unwrap();
   term.destroy();
   assert_eq!(masters_of(&term, master), 0);
-  assert_eq!(exit_after_release(&node, &rx, "cat").signal, libc::SIGHUP);
+  assert_eq!(
+    exit_after_release(&term, master, &rx, "cat").signal,
+    libc::SIGHUP
+  );
 }
 
 /// Slows the release thread down (ms per master) until dropped: a busy child on a loaded
@@ -338,29 +336,29 @@ impl Drop for SlowRelease {
 
 /// A child killed just before destroy(), and destroy() straight after spawn (before the reactor
 /// has seen the terminal), with a release slower than the child's end: each time the exit
-/// waits, and the pty is gone when it is reported.
+/// waits, and the master is dropped when it is reported.
 #[test]
 #[cfg_attr(
   not(target_os = "linux"),
-  ignore = "Linux only: the release thread, and devpts removing /dev/pts/N; macOS releases in the caller and keeps its /dev/ttysNNN nodes"
+  ignore = "Linux only: the release thread; macOS releases a master in the caller"
 )]
 fn the_exit_never_precedes_the_release_of_a_destroyed_pty() {
   let _g = serial();
   let _slow = SlowRelease::by(30);
   for round in 0..20 {
     let (term, rx) = start(&sh("exec cat"));
-    let node = PtyNode::of(&term);
+    let master = term.end_fd().unwrap();
     if round % 2 == 0 {
       term.kill(libc::SIGKILL).unwrap();
     }
     term.destroy();
-    exit_after_release(&node, &rx, &format!("round {round}"));
+    exit_after_release(&term, master, &rx, &format!("round {round}"));
   }
 }
 
 /// The child's end seen by the reactor while destroy() is under way (paused, in this test,
 /// just after it marked the terminal destroyed): the exit waits for destroy()'s `Closed` and
-/// then for the release, so the pty is gone when it is reported.
+/// then for the release, so the master is dropped when it is reported.
 #[test]
 fn an_exit_seen_while_destroy_is_under_way_waits_for_the_release() {
   let _g = serial();
@@ -379,12 +377,12 @@ fn an_exit_seen_while_destroy_is_under_way_waits_for_the_release() {
 /// Kills a `cat`, then destroys it `times` times: its exit must still come after the release.
 fn kill_then_destroy(times: usize, what: &str) {
   let (term, rx) = start(&sh("exec cat"));
-  let node = PtyNode::of(&term);
+  let master = term.end_fd().unwrap();
   term.kill(libc::SIGKILL).unwrap();
   for _ in 0..times {
     term.destroy();
   }
-  exit_after_release(&node, &rx, what);
+  exit_after_release(&term, master, &rx, what);
 }
 
 /// A second destroy() finds the master released: it must not tell the reactor so while the
@@ -399,7 +397,7 @@ fn destroy_twice_still_reports_the_exit_after_the_release() {
 }
 
 /// A receive on the hand-off socket that fails leaves unknown whether the oldest master went:
-/// none of the terminals queued is reported before its pty is gone, and the hand-off goes on.
+/// none of the terminals queued is reported before its master is dropped, and the hand-off goes on.
 #[test]
 fn a_failed_receive_reports_no_terminal_before_its_pty_is_gone() {
   let _g = serial();
@@ -407,7 +405,7 @@ fn a_failed_receive_reports_no_terminal_before_its_pty_is_gone() {
   let terms: Vec<_> = (0..3)
     .map(|_| {
       let (term, rx) = start(&sh("exec cat"));
-      (PtyNode::of(&term), term, rx)
+      (term.end_fd().unwrap(), term, rx)
     })
     .collect();
   handoff::TEST_RECV_FAULTS.store(1, SeqCst);
@@ -415,8 +413,8 @@ fn a_failed_receive_reports_no_terminal_before_its_pty_is_gone() {
     term.kill(libc::SIGKILL).unwrap();
     term.destroy();
   }
-  for (i, (node, _, rx)) in terms.iter().enumerate() {
-    exit_after_release(node, rx, &format!("terminal {i}"));
+  for (i, (master, term, rx)) in terms.iter().enumerate() {
+    exit_after_release(term, *master, rx, &format!("terminal {i}"));
   }
   assert_eq!(
     handoff::TEST_RECV_FAULTS.load(SeqCst),
