@@ -115,7 +115,7 @@ export interface ReactorInfo {
    * a kernel notification (pidfd, kqueue).
    */
   exitPolled: number
-  /** Times output the kernel had left stranded in a pty was found and read (Linux). */
+  /** Times output the kernel had held back in a pty was found and read (Linux). */
   outputRecovered: number
 }
 

@@ -468,10 +468,11 @@ export interface IDiagnostics {
      */
     exitPolled: number;
     /**
-     * Times since the library was loaded that output Linux had left stranded in a pty (its
-     * worker that feeds the master's read buffer stopped by a race in the kernel) was found and
-     * read: at the end of a terminal's output, where it would have been lost, or on a master
-     * gone quiet, where it would have waited for the program's next write. Always 0 on macOS.
+     * Times since the library was loaded that output Linux had held back in a pty was found
+     * and read: at the end of a terminal's output, which the kernel can report before the last
+     * of it (that output would have been lost), or, on kernels older than a 2022 fix, on a
+     * master gone quiet whose output a race had stranded (it would have waited for the
+     * program's next write). Always 0 on macOS.
      */
     outputRecovered: number;
   };

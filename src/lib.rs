@@ -150,7 +150,7 @@ pub struct ReactorInfo {
   /// Terminals since load whose exit was watched by polling waitpid (every 50 ms) instead of
   /// a kernel notification (pidfd, kqueue).
   pub exit_polled: u32,
-  /// Times output the kernel had left stranded in a pty was found and read (Linux).
+  /// Times output the kernel had held back in a pty was found and read (Linux).
   pub output_recovered: u32,
 }
 

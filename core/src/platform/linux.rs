@@ -34,7 +34,21 @@ pub fn set_own_control_chars(_cc: &mut [libc::cc_t]) {}
 /// master still reads the buffered output after the last slave closes, then EIO.
 pub const KEEP_SLAVE: bool = false;
 
-/// Linux can leave a pty's output stranded in the kernel; see [`restart_stranded_output`].
+/// Linux's EIO on a master can come before the last output of its program. n_tty_read, finding
+/// nothing to read, waits for the port's pending flush work (`tty_buffer_flush_work`), looks
+/// again, and only then tests whether the last slave has closed (`TTY_OTHER_CLOSED`). A program
+/// that writes and exits between that look and that test (the reader preempted, as on a loaded
+/// machine) leaves its last output queued for a worker that has not run yet, and the read
+/// reports EIO. The output is not lost: the next read waits for that worker and returns it.
+/// Everything the program wrote was queued before its last close, which the first EIO saw, so
+/// a second EIO is the end. (Linux 6.18 on this project's 2-CPU VM: a program whose output
+/// ends with a few short writes lost the last of them about 1 run in 10,000 with one read
+/// at EIO, the fork path under load more often, 1 in 200 under qemu; a plain Python reader of
+/// 20 `cat`s at once loses the tail likewise.)
+pub const EIO_MAY_PRECEDE_OUTPUT: bool = true;
+
+/// Linux kernels without a 2022 fix to n_tty can leave a pty's output stranded while its
+/// program runs; see [`restart_stranded_output`].
 pub const STRANDS_OUTPUT: bool = true;
 
 /// Gets output moving again that the kernel may have stranded on the master's side of a pty;
@@ -44,14 +58,15 @@ pub const STRANDS_OUTPUT: bool = true;
 /// What the child writes waits in the master's flip buffer until a kernel worker
 /// (`flush_to_ldisc`) moves it into n_tty's 4 KiB read buffer. A worker that finds that buffer
 /// full stops and sets `no_room`; a read that empties the buffer restarts it, if it sees
-/// `no_room` set (`n_tty_check_unthrottle`). Nothing orders the two: the worker can compute
-/// "full" from a read position the reader has just moved past, and set `no_room` only after
-/// the reader has looked. Then nothing restarts it but the child's next write: output written
-/// last waits, while the program runs, until it writes again, and after the last slave closes
-/// the master reports EIO with it still unread (Linux 6.18 on this project's 2-CPU VM, 20
-/// `cat`s of 32 KiB at once, three such processes side by side: 11 of 144,000 terminals lost
-/// their tail with the reactor before this, 9 of 180,000 with a plain Python select-and-read
-/// loop). Setting the discipline the master already has requeues the worker.
+/// `no_room` set (`n_tty_check_unthrottle`). Before "tty: fix a possible hang on tty device"
+/// (2022, sent to the stable kernels too), nothing ordered the two: the worker could compute
+/// "full" from a read position the reader had just moved past, and set `no_room` only after
+/// the reader had looked. Then nothing restarts it but the child's next write: output written
+/// last waits while the program runs, and after the last slave closes the master reports EIO
+/// with it still unread. Kernels with the fix recheck the buffer after setting `no_room`
+/// (on this machine's 6.18, none of 72,000 programs that wrote 32 KiB and went quiet left
+/// output to restart); older kernels, which the fork path serves, may strand it. Setting the
+/// discipline the master already has requeues the worker.
 pub fn restart_stranded_output(master: BorrowedFd<'_>) -> bool {
   sys::requeue_input_work(master).is_ok()
 }

@@ -32,9 +32,15 @@ pub fn set_own_control_chars(cc: &mut [libc::cc_t]) {
 /// last slave discards the output not yet read.
 pub const KEEP_SLAVE: bool = true;
 
+/// XNU's end of a master's output is final: the slave's writes are in the queue the master
+/// reads before they return (`ttwrite` into `t_outq`), and `ptcread` looks at that queue, under
+/// the tty lock, before it reports the end (bsd/kern/tty_dev.c, the read of /dev/ptmx's
+/// masters); there is no deferred worker that could still be carrying output, as on Linux.
+pub const EIO_MAY_PRECEDE_OUTPUT: bool = false;
+
 /// XNU cannot strand a pty's output: the slave's writes go straight into the queue the
 /// master reads (`ttwrite` into `t_outq`, which `ptcread` empties under the tty lock,
-/// bsd/kern/tty_ptmx.c); there is no deferred worker in between as on Linux.
+/// bsd/kern/tty_dev.c); there is no deferred worker in between as on Linux.
 pub const STRANDS_OUTPUT: bool = false;
 
 /// Nothing to restart (see [`STRANDS_OUTPUT`]).

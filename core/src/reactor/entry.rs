@@ -291,9 +291,9 @@ impl Entry {
     let mut filled = 0;
     while filled < room {
       let part = &mut buf[filled..room];
-      // Only after a long enough run can the kernel have stranded output at EIO (see
-      // `went_quiet`); restarting its work costs the wait for a kernel thread, which a
-      // program that wrote little (an exit-only spawn) does not pay.
+      // Only after a long enough run can the kernel have stranded output (see `went_quiet`);
+      // restarting its work at EIO costs the wait for a kernel thread, which a program that
+      // wrote little (an exit-only spawn) does not pay.
       let suspect = self.looking || self.recheck_at.is_some() || self.since_empty >= STRAND_MIN;
       let n = match self
         .term
@@ -448,25 +448,37 @@ impl Entry {
   }
 }
 
-/// read(2) of a master, retried on EINTR. At EIO (every slave closed and nothing left to
-/// read), when output may have been stranded (`suspect`), once more after restarting the
-/// kernel's work on it (`platform::restart_stranded_output`): that read returns the output,
-/// or EIO again.
+/// read(2) of a master, retried on EINTR, with an EIO made sure of (see [`confirm_eio`]).
 fn read_master(master: BorrowedFd<'_>, buf: &mut [u8], suspect: bool) -> nix::Result<usize> {
-  let mut read = || loop {
+  let read = || loop {
     match nix::unistd::read(master, buf) {
       Err(Errno::EINTR) => continue,
       result => break result,
     }
   };
-  match read() {
-    Err(Errno::EIO) if suspect && platform::restart_stranded_output(master) => {
-      let again = read();
-      if matches!(again, Ok(n) if n > 0) {
-        OUTPUT_RECOVERED.fetch_add(1, SeqCst);
-      }
-      again
-    }
-    result => result,
+  confirm_eio(read, || platform::restart_stranded_output(master), suspect)
+}
+
+/// What `read` gave, except that an EIO is not taken for the end at once where the kernel can
+/// report it ahead of output (`platform::EIO_MAY_PRECEDE_OUTPUT`): the master is read once more,
+/// which returns that output or EIO again. When output may also have been stranded
+/// (`suspect`), a second EIO is followed by a restart of the kernel's work on the master
+/// (`restart`, see `platform::restart_stranded_output`) and a last read.
+pub(super) fn confirm_eio(
+  mut read: impl FnMut() -> nix::Result<usize>,
+  restart: impl FnOnce() -> bool,
+  suspect: bool,
+) -> nix::Result<usize> {
+  let first = read();
+  if first != Err(Errno::EIO) || !platform::EIO_MAY_PRECEDE_OUTPUT {
+    return first;
   }
+  let mut again = read();
+  if again == Err(Errno::EIO) && suspect && restart() {
+    again = read();
+  }
+  if matches!(again, Ok(n) if n > 0) {
+    OUTPUT_RECOVERED.fetch_add(1, SeqCst);
+  }
+  again
 }

@@ -69,7 +69,8 @@ static EXIT_POLLED: AtomicUsize = AtomicUsize::new(0);
 /// Times since load a master was looked at again after a run of output (see
 /// [`RECHECK_AFTER`]).
 static QUIET_RECHECKS: AtomicUsize = AtomicUsize::new(0);
-/// Times since load that output the kernel had stranded was recovered.
+/// Times since load that output the kernel had held back was read (see
+/// [`ReactorStats::output_recovered`]).
 static OUTPUT_RECOVERED: AtomicUsize = AtomicUsize::new(0);
 
 /// How the child ended, in node-pty's shape: a signalled child has `code` 0.
@@ -146,10 +147,11 @@ pub struct ReactorStats {
   /// Times a master was looked at again after a run of output long enough for the kernel to
   /// have stranded some of it (Linux; see [`RECHECK_AFTER`]).
   pub quiet_rechecks: usize,
-  /// Times output the kernel had stranded was read after a restart of its work (Linux): on a
-  /// quiet master, where it would have waited for the program's next write, or at EIO, where
-  /// it would have been lost. (Output the program wrote just as a quiet master was looked at
-  /// is counted too, rarely: the two cannot be told apart.)
+  /// Times output the kernel had held back was read (Linux): after an EIO reported ahead of it
+  /// (see `platform::EIO_MAY_PRECEDE_OUTPUT`), where it would have been lost, or after a
+  /// restart of the kernel's work on a master gone quiet (see [`RECHECK_AFTER`]), where it
+  /// would have waited for the program's next write. (Output the program wrote just as a quiet
+  /// master was looked at is counted too, rarely: the two cannot be told apart.)
   pub output_recovered: usize,
 }
 
