@@ -470,9 +470,10 @@ export interface IDiagnostics {
     /**
      * Times since the library was loaded that output Linux had held back in a pty was found
      * and read: at the end of a terminal's output, which the kernel can report before the last
-     * of it (that output would have been lost), or, on kernels older than a 2022 fix, on a
-     * master gone quiet whose output a race had stranded (it would have waited for the
-     * program's next write). Always 0 on macOS.
+     * of it (that output would have been lost), or on a master gone quiet whose output a race
+     * in kernels older than a 2022 fix had stranded (it would have waited for the program's
+     * next write; output written just as such a master was looked at is counted too, rarely).
+     * Always 0 on macOS.
      */
     outputRecovered: number;
   };

@@ -41,10 +41,11 @@ pub const KEEP_SLAVE: bool = false;
 /// machine) leaves its last output queued for a worker that has not run yet, and the read
 /// reports EIO. The output is not lost: the next read waits for that worker and returns it.
 /// Everything the program wrote was queued before its last close, which the first EIO saw, so
-/// a second EIO is the end. (Linux 6.18 on this project's 2-CPU VM: a program whose output
-/// ends with a few short writes lost the last of them about 1 run in 10,000 with one read
-/// at EIO, the fork path under load more often, 1 in 200 under qemu; a plain Python reader of
-/// 20 `cat`s at once loses the tail likewise.)
+/// a second EIO is the end of everything it wrote. (Linux 6.18 on this project's 2-CPU VM,
+/// with one read at EIO: `pwd; ls; echo` started on the fork path lost its last writes in 2 of
+/// 20,000 runs under load, about 1 in 1,000 with the reactor running under qemu (the arm64
+/// check); a plain Python read loop over 20 `cat`s at once lost the tail of 14 of 300,000,
+/// none with the second read.)
 pub const EIO_MAY_PRECEDE_OUTPUT: bool = true;
 
 /// Linux kernels without a 2022 fix to n_tty can leave a pty's output stranded while its
@@ -59,7 +60,7 @@ pub const STRANDS_OUTPUT: bool = true;
 /// (`flush_to_ldisc`) moves it into n_tty's 4 KiB read buffer. A worker that finds that buffer
 /// full stops and sets `no_room`; a read that empties the buffer restarts it, if it sees
 /// `no_room` set (`n_tty_check_unthrottle`). Before "tty: fix a possible hang on tty device"
-/// (2022, sent to the stable kernels too), nothing ordered the two: the worker could compute
+/// (2022), nothing ordered the two: the worker could compute
 /// "full" from a read position the reader had just moved past, and set `no_room` only after
 /// the reader had looked. Then nothing restarts it but the child's next write: output written
 /// last waits while the program runs, and after the last slave closes the master reports EIO

@@ -32,10 +32,11 @@ pub fn set_own_control_chars(cc: &mut [libc::cc_t]) {
 /// last slave discards the output not yet read.
 pub const KEEP_SLAVE: bool = true;
 
-/// XNU's end of a master's output is final: the slave's writes are in the queue the master
-/// reads before they return (`ttwrite` into `t_outq`), and `ptcread` looks at that queue, under
-/// the tty lock, before it reports the end (bsd/kern/tty_dev.c, the read of /dev/ptmx's
-/// masters); there is no deferred worker that could still be carrying output, as on Linux.
+/// XNU never reports EIO at a master's end: `ptcread` (bsd/kern/tty_dev.c, the read of
+/// /dev/ptmx's masters) returns 0 once the slave is closed, and nothing can still be on its
+/// way then, as on Linux: the slave's writes are in the queue the master reads before they
+/// return (`ttwrite` into `t_outq`), and the slave's last close flushes that queue
+/// (`ttyclose`), which is why the parent's slave copy is kept until the output is read.
 pub const EIO_MAY_PRECEDE_OUTPUT: bool = false;
 
 /// XNU cannot strand a pty's output: the slave's writes go straight into the queue the

@@ -48,6 +48,8 @@ pub(super) struct Entry {
   recheck_at: Option<Instant>,
   /// That look is reading: an EIO it meets may hide stranded output.
   looking: bool,
+  /// Times output the kernel had held back was read on this master (see [`confirm_eio`]).
+  recovered: u64,
   /// The next quick waitpid retry's delay, for a child already exiting when watched.
   reap_retry: Duration,
   /// Counted once in `EXIT_POLLED`: this child's exit is watched by polling waitpid.
@@ -80,6 +82,7 @@ impl Entry {
       since_empty: 0,
       recheck_at: None,
       looking: false,
+      recovered: 0,
       reap_retry: REAP_RETRY,
       polled: false,
       signalled: false,
@@ -219,12 +222,19 @@ impl Entry {
       && !self.eof
       && self.term.with_end(platform::restart_stranded_output) == Some(true)
     {
+      // (Output that came after an EIO in this read is counted there.)
+      let recovered = self.recovered;
       self.read(buf);
-      if self.bytes_read > before {
-        OUTPUT_RECOVERED.fetch_add(1, SeqCst);
+      if self.bytes_read > before && self.recovered == recovered {
+        self.note_recovered();
       }
     }
     self.looking = false;
+  }
+
+  fn note_recovered(&mut self) {
+    self.recovered += 1;
+    OUTPUT_RECOVERED.fetch_add(1, SeqCst);
   }
 
   fn reading(&self) -> bool {
@@ -292,15 +302,20 @@ impl Entry {
     while filled < room {
       let part = &mut buf[filled..room];
       // Only after a long enough run can the kernel have stranded output (see `went_quiet`);
-      // restarting its work at EIO costs the wait for a kernel thread, which a program that
-      // wrote little (an exit-only spawn) does not pay.
+      // restarting its work at a second EIO costs the wait for a kernel thread, which a
+      // program that wrote little (an exit-only spawn) does not pay.
       let suspect = self.looking || self.recheck_at.is_some() || self.since_empty >= STRAND_MIN;
       let n = match self
         .term
         .with_end(|master| read_master(master, part, suspect))
       {
-        Some(Ok(n)) if n > 0 => n,
-        Some(Err(Errno::EAGAIN)) => {
+        Some((Ok(n), recovered)) if n > 0 => {
+          if recovered {
+            self.note_recovered();
+          }
+          n
+        }
+        Some((Err(Errno::EAGAIN), _)) => {
           self.went_quiet();
           return true;
         }
@@ -449,7 +464,11 @@ impl Entry {
 }
 
 /// read(2) of a master, retried on EINTR, with an EIO made sure of (see [`confirm_eio`]).
-fn read_master(master: BorrowedFd<'_>, buf: &mut [u8], suspect: bool) -> nix::Result<usize> {
+fn read_master(
+  master: BorrowedFd<'_>,
+  buf: &mut [u8],
+  suspect: bool,
+) -> (nix::Result<usize>, bool) {
   let read = || loop {
     match nix::unistd::read(master, buf) {
       Err(Errno::EINTR) => continue,
@@ -462,23 +481,26 @@ fn read_master(master: BorrowedFd<'_>, buf: &mut [u8], suspect: bool) -> nix::Re
 /// What `read` gave, except that an EIO is not taken for the end at once where the kernel can
 /// report it ahead of output (`platform::EIO_MAY_PRECEDE_OUTPUT`): the master is read once more,
 /// which returns that output or EIO again. When output may also have been stranded
-/// (`suspect`), a second EIO is followed by a restart of the kernel's work on the master
-/// (`restart`, see `platform::restart_stranded_output`) and a last read.
+/// (`suspect`), an EIO that stands is followed by a restart of the kernel's work on the master
+/// (`restart`, see `platform::restart_stranded_output`) and a last read. With the result,
+/// whether it is output that came after an EIO.
 pub(super) fn confirm_eio(
   mut read: impl FnMut() -> nix::Result<usize>,
   restart: impl FnOnce() -> bool,
   suspect: bool,
-) -> nix::Result<usize> {
+) -> (nix::Result<usize>, bool) {
   let first = read();
-  if first != Err(Errno::EIO) || !platform::EIO_MAY_PRECEDE_OUTPUT {
-    return first;
+  if first != Err(Errno::EIO) {
+    return (first, false);
   }
-  let mut again = read();
+  let mut again = if platform::EIO_MAY_PRECEDE_OUTPUT {
+    read()
+  } else {
+    first
+  };
   if again == Err(Errno::EIO) && suspect && restart() {
     again = read();
   }
-  if matches!(again, Ok(n) if n > 0) {
-    OUTPUT_RECOVERED.fetch_add(1, SeqCst);
-  }
-  again
+  let recovered = matches!(again, Ok(n) if n > 0);
+  (again, recovered)
 }
