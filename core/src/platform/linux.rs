@@ -60,11 +60,10 @@ pub const STRANDS_OUTPUT: bool = true;
 /// (`flush_to_ldisc`) moves it into n_tty's 4 KiB read buffer. A worker that finds that buffer
 /// full stops and sets `no_room`; a read that empties the buffer restarts it, if it sees
 /// `no_room` set (`n_tty_check_unthrottle`). Before "tty: fix a possible hang on tty device"
-/// (2022), nothing ordered the two: the worker could compute
-/// "full" from a read position the reader had just moved past, and set `no_room` only after
-/// the reader had looked. Then nothing restarts it but the child's next write: output written
-/// last waits while the program runs, and after the last slave closes the master reports EIO
-/// with it still unread. Kernels with the fix recheck the buffer after setting `no_room`
+/// (2022), nothing ordered the two: the worker could compute "full" from a read position the
+/// reader had just moved past, and set `no_room` only after the reader had looked. Then nothing
+/// restarts it but the child's next write: output written last waits while the program runs,
+/// and after the last slave closes the master reports EIO with it still unread. Kernels with the fix recheck the buffer after setting `no_room`
 /// (on this machine's 6.18, none of 72,000 programs that wrote 32 KiB and went quiet left
 /// output to restart); older kernels, which the fork path serves, may strand it. Setting the
 /// discipline the master already has requeues the worker.

@@ -33,8 +33,8 @@ pub fn set_own_control_chars(cc: &mut [libc::cc_t]) {
 pub const KEEP_SLAVE: bool = true;
 
 /// XNU never reports EIO at a master's end: `ptcread` (bsd/kern/tty_dev.c, the read of
-/// /dev/ptmx's masters) returns 0 once the slave is closed, and nothing can still be on its
-/// way then, as on Linux: the slave's writes are in the queue the master reads before they
+/// /dev/ptmx's masters) returns 0 once the slave is closed, and unlike on Linux nothing can
+/// still be on its way then: the slave's writes are in the queue the master reads before they
 /// return (`ttwrite` into `t_outq`), and the slave's last close flushes that queue
 /// (`ttyclose`), which is why the parent's slave copy is kept until the output is read.
 pub const EIO_MAY_PRECEDE_OUTPUT: bool = false;
