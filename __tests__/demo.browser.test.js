@@ -8,7 +8,7 @@ const fs = require('fs');
 const path = require('path');
 const pty = require('..');
 const { start } = require('../demo/server');
-const { until } = require('./helpers');
+const { until, demoShell } = require('./helpers');
 
 // CHROMIUM_PATH: CI runners have Chrome elsewhere (.github/workflows/ci.yml sets it).
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -126,7 +126,7 @@ const xtermSize = (page) => page.evaluate(() => `${window.__term.rows} ${window.
 suite(title, () => {
   beforeAll(async () => {
     const { chromium } = require('playwright-core');
-    demo = await start({ port: 0 });
+    demo = await start({ port: 0, shell: demoShell });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,

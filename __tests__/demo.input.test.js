@@ -10,7 +10,7 @@ const path = require('path');
 const { WebSocket } = require('ws');
 const pty = require('..');
 const { start } = require('../demo/server');
-const { until, delay } = require('./helpers');
+const { until, delay, demoShell } = require('./helpers');
 
 const TOTAL = 48 * 1024 * 1024;
 const CHUNK = 64 * 1024; // what demo/client.js sends at most per message
@@ -20,7 +20,7 @@ const BOUND = 1024 * 1024;
 let demo;
 let dir;
 beforeAll(async () => {
-  demo = await start({ port: 0 });
+  demo = await start({ port: 0, shell: demoShell });
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'npr-demo-input-'));
 });
 afterAll(async () => {

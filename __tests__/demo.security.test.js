@@ -7,7 +7,7 @@ const http = require('http');
 const { WebSocket } = require('ws');
 const pty = require('..');
 const { start } = require('../demo/server');
-const { until } = require('./helpers');
+const { until, demoShell } = require('./helpers');
 
 const live = () => pty.diagnostics().terminals;
 
@@ -68,7 +68,7 @@ async function hangUp(...sockets) {
 
 let demo;
 beforeAll(async () => {
-  demo = await start({ port: 0 });
+  demo = await start({ port: 0, shell: demoShell });
 });
 afterEach(async () => {
   await until(() => live().length === 0, 10000, 'no terminal left after the test');
@@ -202,7 +202,7 @@ test('a slow browser pauses the terminal instead of filling the server', async (
 describe('the cap on live terminals', () => {
   let small;
   beforeAll(async () => {
-    small = await start({ port: 0, maxTerminals: 2 });
+    small = await start({ port: 0, maxTerminals: 2, shell: demoShell });
   });
   afterAll(() => small && small.close());
 

@@ -6,11 +6,11 @@
 const { WebSocket } = require('ws');
 const pty = require('..');
 const { start } = require('../demo/server');
-const { until, sessionMembers } = require('./helpers');
+const { until, sessionMembers, demoShell } = require('./helpers');
 
 let demo;
 beforeAll(async () => {
-  demo = await start({ port: 0 });
+  demo = await start({ port: 0, shell: demoShell });
 });
 afterAll(async () => {
   if (demo) await demo.close();

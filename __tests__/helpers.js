@@ -158,4 +158,13 @@ function sessionMembers(sid) {
     .map(([pid]) => Number(pid));
 }
 
-module.exports = { FD_DIR, TTY_NAME, processNameOf, testOn, describeOn, fdCount, ptyFds, run, sh, delay, until, exitOf, outputOf, finish, thrown, endLeftovers, sessionMembers };
+/**
+ * The shell the demo's tests run in each tab: bash without the machine's startup files. A
+ * user's ~/.bashrc is not the test's business, and this machine's runs `pyenv init`, whose
+ * rehash takes a lock file that a tab closed during it (SIGHUP, SIGKILL) leaves behind: every
+ * later interactive bash then waits 60 s for it before its first prompt, which turned all the
+ * demo tests red for the rest of a run.
+ */
+const demoShell = { file: '/bin/bash', args: ['--norc', '--noprofile'] };
+
+module.exports = { demoShell, FD_DIR, TTY_NAME, processNameOf, testOn, describeOn, fdCount, ptyFds, run, sh, delay, until, exitOf, outputOf, finish, thrown, endLeftovers, sessionMembers };

@@ -79,10 +79,11 @@ function guarded(handler, fail) {
 }
 
 /**
- * Starts the demo server. Resolves once it is listening.
- * @param {{ port?: number, host?: string, token?: string, maxTerminals?: number }} [options]
+ * Starts the demo server. Resolves once it is listening. `shell` is what each tab runs: the
+ * user's `$SHELL` (bash without one) with no arguments unless given.
+ * @param {{ port?: number, host?: string, token?: string, maxTerminals?: number, shell?: { file: string, args: string[] } }} [options]
  */
-function start({ port = 0, host = '127.0.0.1', token = crypto.randomBytes(16).toString('hex'), maxTerminals = 8 } = {}) {
+function start({ port = 0, host = '127.0.0.1', token = crypto.randomBytes(16).toString('hex'), maxTerminals = 8, shell } = {}) {
   const server = http.createServer();
   // One message is held whole before the session sees it: a bound on it bounds the memory a
   // socket can take (client.js sends large pastes in pieces well below it).
@@ -150,7 +151,7 @@ function start({ port = 0, host = '127.0.0.1', token = crypto.randomBytes(16).to
     }
     let kill;
     try {
-      kill = startSession(ws, () => sessions.delete(kill), { cwd });
+      kill = startSession(ws, () => sessions.delete(kill), { cwd, shell });
     } catch (err) {
       ws.send(Buffer.from(`\r\n[could not start a terminal: ${err.message}]\r\n`));
       ws.close(1011, 'could not start a terminal');

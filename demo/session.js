@@ -95,12 +95,14 @@ function hangUp(term, graceMs) {
 }
 
 /**
- * Starts a shell for `ws`, in `options.cwd` when that is a directory; calls `onEnd` once,
+ * Starts a shell for `ws` (`options.shell`, else `$SHELL` or bash), in `options.cwd` when that
+ * is a directory; calls `onEnd` once,
  * when the socket has closed (the session is then hung up, see `hangUp`). Returns a function
  * that ends the session and drops the connection at once (the server is going away).
  */
 function startSession(ws, onEnd, options = {}) {
-  const term = pty.spawn(process.env.SHELL || '/bin/bash', [], {
+  const { file, args } = options.shell || { file: process.env.SHELL || '/bin/bash', args: [] };
+  const term = pty.spawn(file, args, {
     name: 'xterm-256color',
     cols: 80,
     rows: 24,
