@@ -96,9 +96,9 @@ function hangUp(term, graceMs) {
 
 /**
  * Starts a shell for `ws` (`options.shell`, else `$SHELL` or bash), in `options.cwd` when that
- * is a directory; calls `onEnd` once,
- * when the socket has closed (the session is then hung up, see `hangUp`). Returns a function
- * that ends the session and drops the connection at once (the server is going away).
+ * is a directory; calls `onEnd` once, when the socket has closed (the session is then hung up,
+ * see `hangUp`). Returns a function that ends the session and drops the connection at once
+ * (the server is going away).
  */
 function startSession(ws, onEnd, options = {}) {
   const { file, args } = options.shell || { file: process.env.SHELL || '/bin/bash', args: [] };
